@@ -1,0 +1,164 @@
+//! Interned symbols.
+//!
+//! Symbols are interned process-wide, as in kdb+: a symbol is a 4-byte id into one
+//! append-only table of names, so symbol vectors are vectors of ids, comparison is an
+//! integer compare, and a symbol column projects to an Arrow dictionary array. Names are
+//! bytes (kdb+ symbols need not be UTF-8) and are never freed, as in kdb+.
+
+use crate::hash::FxHashMap;
+use std::fmt;
+use std::sync::{OnceLock, RwLock, RwLockReadGuard};
+
+/// An interned symbol (q type -11).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(transparent)]
+pub struct Sym(u32);
+
+struct Interner {
+    ids: FxHashMap<&'static [u8], u32>,
+    names: Vec<&'static [u8]>,
+}
+
+fn interner() -> &'static RwLock<Interner> {
+    static INTERNER: OnceLock<RwLock<Interner>> = OnceLock::new();
+    INTERNER.get_or_init(|| {
+        let mut ids = FxHashMap::default();
+        ids.insert(&b""[..], 0);
+        RwLock::new(Interner { ids, names: vec![&b""[..]] })
+    })
+}
+
+fn read() -> RwLockReadGuard<'static, Interner> {
+    // A poisoned lock only means a panic elsewhere while holding it; the table itself is
+    // append-only and always consistent, so keep using it.
+    interner().read().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Sym {
+    /// The empty symbol `` ` `` (the symbol null).
+    pub const EMPTY: Sym = Sym(0);
+
+    /// Intern a name given as bytes.
+    pub fn from_bytes(name: &[u8]) -> Sym {
+        if name.is_empty() {
+            return Sym::EMPTY;
+        }
+        if let Some(&id) = read().ids.get(name) {
+            return Sym(id);
+        }
+        let mut w = interner().write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(&id) = w.ids.get(name) {
+            return Sym(id);
+        }
+        let id = u32::try_from(w.names.len()).unwrap_or(u32::MAX);
+        let leaked: &'static [u8] = Box::leak(name.to_vec().into_boxed_slice());
+        w.names.push(leaked);
+        w.ids.insert(leaked, id);
+        Sym(id)
+    }
+
+    /// Intern a name.
+    #[allow(clippy::should_implement_trait)]
+    pub fn new(name: &str) -> Sym {
+        Sym::from_bytes(name.as_bytes())
+    }
+
+    /// The symbol's id in the process-wide table.
+    #[inline]
+    pub const fn id(self) -> u32 {
+        self.0
+    }
+
+    /// The symbol for an id, if that id has been interned.
+    pub fn from_id(id: u32) -> Option<Sym> {
+        (id < symbol_count()).then_some(Sym(id))
+    }
+
+    /// The name's bytes.
+    pub fn as_bytes(self) -> &'static [u8] {
+        read().names.get(self.0 as usize).copied().unwrap_or(b"")
+    }
+
+    /// The name as text (invalid UTF-8 replaced).
+    pub fn name(self) -> std::borrow::Cow<'static, str> {
+        String::from_utf8_lossy(self.as_bytes())
+    }
+
+    /// True for the null symbol `` ` ``.
+    #[inline]
+    pub const fn is_null(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// Number of distinct symbols interned so far.
+pub fn symbol_count() -> u32 {
+    u32::try_from(read().names.len()).unwrap_or(u32::MAX)
+}
+
+/// Run `f` with the whole name table (indexed by id) under one read lock, for
+/// bulk work such as encoding a symbol vector. Do not intern inside `f`.
+pub fn with_names<R>(f: impl FnOnce(&[&'static [u8]]) -> R) -> R {
+    let guard = read();
+    f(&guard.names)
+}
+
+/// Intern many names at once under one write lock.
+pub fn intern_all<'a>(names: impl IntoIterator<Item = &'a [u8]>, out: &mut Vec<Sym>) {
+    let mut w = interner().write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    for name in names {
+        let id = match w.ids.get(name) {
+            Some(&id) => id,
+            None => {
+                let id = u32::try_from(w.names.len()).unwrap_or(u32::MAX);
+                let leaked: &'static [u8] = Box::leak(name.to_vec().into_boxed_slice());
+                w.names.push(leaked);
+                w.ids.insert(leaked, id);
+                id
+            }
+        };
+        out.push(Sym(id));
+    }
+}
+
+impl From<&str> for Sym {
+    fn from(s: &str) -> Sym {
+        Sym::new(s)
+    }
+}
+
+impl fmt::Debug for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}", self.name())
+    }
+}
+
+impl fmt::Display for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intern() {
+        let a = Sym::new("abc");
+        assert_eq!(a, Sym::from_bytes(b"abc"));
+        assert_eq!(a.as_bytes(), b"abc");
+        assert_ne!(a, Sym::new("abd"));
+        assert!(Sym::new("").is_null());
+        assert_eq!(Sym::EMPTY.as_bytes(), b"");
+        let bad = Sym::from_bytes(&[0xff, 0xfe]);
+        assert_eq!(bad.as_bytes(), &[0xff, 0xfe]);
+        let mut v = Vec::new();
+        intern_all([&b"x1"[..], b"abc", b"x1"], &mut v);
+        assert_eq!(v[1], a);
+        assert_eq!(v[0], v[2]);
+        assert_eq!(Sym::from_id(a.id()), Some(a));
+        assert_eq!(Sym::from_id(u32::MAX), None);
+        with_names(|n| assert_eq!(n[a.id() as usize], b"abc"));
+    }
+}
