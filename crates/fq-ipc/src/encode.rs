@@ -8,7 +8,7 @@ use crate::IpcError;
 use fq_value::{sym, Attr, QType, Sym, Value, Vector};
 
 /// Deepest nesting the encoder follows before giving up with [`IpcError::TooDeep`].
-pub const MAX_ENCODE_DEPTH: usize = 10_000;
+pub const MAX_ENCODE_DEPTH: usize = crate::DEFAULT_MAX_DEPTH;
 
 fn too_long(n: usize) -> IpcError {
     IpcError::TooLarge { len: n as u64, limit: i32::MAX as u64 }

@@ -9,13 +9,13 @@ use fq_value::{Attr, QError, QType, Sym, Value, Vector};
 
 fn hex(s: &str) -> Vec<u8> {
     let s = s.trim();
-    assert!(s.len() % 2 == 0, "odd hex {s}");
+    assert!(s.len().is_multiple_of(2), "odd hex {s}");
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
 
 fn pairs(text: &str) -> Vec<(String, Vec<u8>)> {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert!(lines.len() % 2 == 0);
+    assert!(lines.len().is_multiple_of(2));
     lines.chunks(2).map(|p| (p[0].to_string(), hex(p[1]))).collect()
 }
 

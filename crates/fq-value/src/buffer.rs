@@ -152,8 +152,8 @@ impl RawBuffer {
     #[inline]
     fn as_mut_slice(&mut self) -> Option<&mut [u8]> {
         match self.owner {
-            // SAFETY: owned memory, `len` bytes initialised, unique access through `&mut`.
             Owner::Owned { .. } => {
+                // SAFETY: owned memory, `len` bytes initialised, unique access through `&mut`.
                 Some(unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) })
             }
             Owner::Foreign(_) => None,
@@ -351,7 +351,9 @@ pub fn elems_as_bytes<E: Elem>(elems: &[E]) -> &[u8] {
 #[inline]
 pub fn bytes_as_elems<E: Elem>(bytes: &[u8]) -> Option<&[E]> {
     let size = std::mem::size_of::<E>();
-    if bytes.len() % size != 0 || (bytes.as_ptr() as usize) % std::mem::align_of::<E>() != 0 {
+    if !bytes.len().is_multiple_of(size)
+        || !(bytes.as_ptr() as usize).is_multiple_of(std::mem::align_of::<E>())
+    {
         return None;
     }
     // SAFETY: length is a whole number of E, pointer is aligned for E, and every bit
@@ -363,7 +365,9 @@ pub fn bytes_as_elems<E: Elem>(bytes: &[u8]) -> Option<&[E]> {
 #[inline]
 pub fn bytes_as_elems_mut<E: Elem>(bytes: &mut [u8]) -> Option<&mut [E]> {
     let size = std::mem::size_of::<E>();
-    if bytes.len() % size != 0 || (bytes.as_ptr() as usize) % std::mem::align_of::<E>() != 0 {
+    if !bytes.len().is_multiple_of(size)
+        || !(bytes.as_ptr() as usize).is_multiple_of(std::mem::align_of::<E>())
+    {
         return None;
     }
     // SAFETY: as in bytes_as_elems, plus unique access through `&mut`.

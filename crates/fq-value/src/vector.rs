@@ -96,10 +96,10 @@ impl Vector {
             Some(s) if ty.is_base_vector() => s,
             _ => return Err(QError::Type),
         };
-        if buf.len() % size != 0 {
+        if !buf.len().is_multiple_of(size) {
             return Err(QError::Length);
         }
-        if (buf.as_ptr() as usize) % size.min(16) != 0 {
+        if !(buf.as_ptr() as usize).is_multiple_of(size.min(16)) {
             return Err(QError::Type);
         }
         Ok(Vector::from_parts(ty, Attr::None, buf))
@@ -339,6 +339,9 @@ impl fmt::Debug for Vector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(c) = self.attr().letter() {
             write!(f, "`{c}#")?;
+        }
+        if self.ty() == QType::CHAR {
+            return write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()));
         }
         write!(f, "{}[", self.ty().letter())?;
         let n = self.len();

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Run every ferroq test: formatting, lints, and the whole workspace's tests (unit, golden
+# IPC vectors, bad-input suites). Later suites (Python, real kdb+ clients, transcripts)
+# are added here as they land; this script installs whatever they need itself.
+#
+# Usage: scripts/test.sh            (from anywhere)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "scripts/test.sh: cargo not found; install Rust (stable) first" >&2
+  exit 1
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== cargo test"
+mkdir -p target
+cargo test --workspace --locked 2>&1 | tee target/test-output.txt
+
+# Refuse a run that executed no test at all.
+passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' target/test-output.txt | awk '{s+=$4} END {print s+0}')
+if [ "$passed" -eq 0 ]; then
+  echo "scripts/test.sh: no test ran" >&2
+  exit 1
+fi
+echo "== all suites passed"
+echo "rust: $passed passed, 0 failed"
