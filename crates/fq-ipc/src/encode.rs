@@ -224,15 +224,33 @@ impl<'a> Writer<'a> {
         self.header(ty.code() as i8, v.attr(), v.len())?;
         if ty == QType::SYMBOL {
             let ids: &[Sym] = v.as_slice();
-            let out = &mut *self.out;
-            sym::with_names(|names| {
+            let total = sym_bytes(ids);
+            let start = self.out.len();
+            // 8 bytes of slack so that every short name is one 8-byte store.
+            self.out.resize(start + total + 8, 0);
+            let buf = &mut self.out[start..];
+            let mut pos = 0;
+            sym::with_packed(|names, packed| {
                 for s in ids {
-                    if let Some(n) = names.get(s.id() as usize) {
-                        out.extend_from_slice(n);
+                    match packed.get(s.id() as usize) {
+                        Some(&sym::LONG_NAME) => {
+                            let n = names.get(s.id() as usize).copied().unwrap_or(b"");
+                            buf[pos..pos + n.len()].copy_from_slice(n);
+                            buf[pos + n.len()] = 0;
+                            pos += n.len() + 1;
+                        }
+                        Some(&w) => {
+                            buf[pos..pos + 8].copy_from_slice(&w.to_le_bytes());
+                            pos += sym::packed_len(w) + 1;
+                        }
+                        None => {
+                            buf[pos] = 0;
+                            pos += 1;
+                        }
                     }
-                    out.push(0);
                 }
             });
+            self.out.truncate(start + pos);
             return Ok(());
         }
         let size = v.elem_size();

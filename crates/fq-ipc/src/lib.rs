@@ -180,16 +180,17 @@ pub const COMPRESSION_THRESHOLD: usize = 2000;
 /// Encode a payload alone (no header).
 pub fn encode_payload(payload: &Payload, little_endian: bool) -> Result<Vec<u8>, IpcError> {
     let mut out = Vec::new();
+    if let Payload::Value(v) = payload {
+        out.reserve(encoded_len(v)?);
+    }
     write_payload(&mut out, payload, little_endian)?;
     Ok(out)
 }
 
+/// Append a payload; the caller has reserved room (see [`encoded_len`]).
 fn write_payload(out: &mut Vec<u8>, payload: &Payload, little: bool) -> Result<(), IpcError> {
     match payload {
-        Payload::Value(v) => {
-            out.reserve(encoded_len(v)?);
-            Writer::new(out, little).value(v)
-        }
+        Payload::Value(v) => Writer::new(out, little).value(v),
         Payload::Error(e) => {
             out.push(0x80);
             out.extend_from_slice(e.text().as_bytes());

@@ -227,7 +227,15 @@ impl Lexer<'_> {
                 }
                 c if GLYPHS.contains(&c) => {
                     self.i += 1;
-                    self.push(Tok::Op((c as char).to_string()), start, spaced);
+                    let mut g = (c as char).to_string();
+                    // The two-character comparisons `<>`, `<=`, `>=`.
+                    if (c == b'<' && matches!(self.peek(0), b'>' | b'='))
+                        || (c == b'>' && self.peek(0) == b'=')
+                    {
+                        g.push(self.peek(0) as char);
+                        self.i += 1;
+                    }
+                    self.push(Tok::Op(g), start, spaced);
                 }
                 _ => return Err(LexError { msg: "unexpected character", at: start }),
             }
@@ -448,6 +456,14 @@ mod tests {
         assert_eq!(toks("0x01 2"), vec![Tok::Num(Value::Byte(1)), Tok::Num(Value::Long(2))]);
         assert!(lex("\"abc").is_err());
         assert!(lex("1q").is_err());
+    }
+
+    #[test]
+    fn two_char_ops() {
+        assert_eq!(toks("a<>b"), vec![name("a"), op("<>"), name("b")]);
+        assert_eq!(toks("a<=b"), vec![name("a"), op("<="), name("b")]);
+        assert_eq!(toks("a>=b"), vec![name("a"), op(">="), name("b")]);
+        assert_eq!(toks("a>b"), vec![name("a"), op(">"), name("b")]);
     }
 
     #[test]

@@ -58,7 +58,9 @@ impl Hasher for FxHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        // hashbrown takes bucket bits from the low end, which a single multiply leaves
+        // dependent on the key's low bits only: rotate the well-mixed high bits down.
+        self.hash.rotate_left(26)
     }
 }
 

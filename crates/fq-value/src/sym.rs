@@ -17,6 +17,39 @@ pub struct Sym(u32);
 struct Interner {
     ids: FxHashMap<&'static [u8], u32>,
     names: Vec<&'static [u8]>,
+    /// Each name of up to 7 bytes packed little-endian into a word (zero padding is its
+    /// NUL terminator); [`LONG_NAME`] for longer names. Lets encoders write a symbol with
+    /// one 8-byte store.
+    packed: Vec<u64>,
+}
+
+/// The packed form of a name longer than 7 bytes.
+pub const LONG_NAME: u64 = u64::MAX;
+
+fn pack(name: &[u8]) -> u64 {
+    if name.len() > 7 {
+        return LONG_NAME;
+    }
+    let mut a = [0u8; 8];
+    a[..name.len()].copy_from_slice(name);
+    u64::from_le_bytes(a)
+}
+
+/// The length of a packed short name.
+#[inline]
+pub fn packed_len(w: u64) -> usize {
+    8 - (w.leading_zeros() / 8) as usize
+}
+
+impl Interner {
+    fn push(&mut self, name: &[u8]) -> u32 {
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        let leaked: &'static [u8] = Box::leak(name.to_vec().into_boxed_slice());
+        self.names.push(leaked);
+        self.packed.push(pack(leaked));
+        self.ids.insert(leaked, id);
+        id
+    }
 }
 
 fn interner() -> &'static RwLock<Interner> {
@@ -24,7 +57,7 @@ fn interner() -> &'static RwLock<Interner> {
     INTERNER.get_or_init(|| {
         let mut ids = FxHashMap::default();
         ids.insert(&b""[..], 0);
-        RwLock::new(Interner { ids, names: vec![&b""[..]] })
+        RwLock::new(Interner { ids, names: vec![&b""[..]], packed: vec![0] })
     })
 }
 
@@ -50,11 +83,7 @@ impl Sym {
         if let Some(&id) = w.ids.get(name) {
             return Sym(id);
         }
-        let id = u32::try_from(w.names.len()).unwrap_or(u32::MAX);
-        let leaked: &'static [u8] = Box::leak(name.to_vec().into_boxed_slice());
-        w.names.push(leaked);
-        w.ids.insert(leaked, id);
-        Sym(id)
+        Sym(w.push(name))
     }
 
     /// Intern a name.
@@ -103,19 +132,19 @@ pub fn with_names<R>(f: impl FnOnce(&[&'static [u8]]) -> R) -> R {
     f(&guard.names)
 }
 
+/// Like [`with_names`], also giving the packed short forms (see [`LONG_NAME`]).
+pub fn with_packed<R>(f: impl FnOnce(&[&'static [u8]], &[u64]) -> R) -> R {
+    let guard = read();
+    f(&guard.names, &guard.packed)
+}
+
 /// Intern many names at once under one write lock.
 pub fn intern_all<'a>(names: impl IntoIterator<Item = &'a [u8]>, out: &mut Vec<Sym>) {
     let mut w = interner().write().unwrap_or_else(std::sync::PoisonError::into_inner);
     for name in names {
         let id = match w.ids.get(name) {
             Some(&id) => id,
-            None => {
-                let id = u32::try_from(w.names.len()).unwrap_or(u32::MAX);
-                let leaked: &'static [u8] = Box::leak(name.to_vec().into_boxed_slice());
-                w.names.push(leaked);
-                w.ids.insert(leaked, id);
-                id
-            }
+            None => w.push(name),
         };
         out.push(Sym(id));
     }
@@ -160,5 +189,11 @@ mod tests {
         assert_eq!(Sym::from_id(a.id()), Some(a));
         assert_eq!(Sym::from_id(u32::MAX), None);
         with_names(|n| assert_eq!(n[a.id() as usize], b"abc"));
+        with_packed(|_, p| {
+            assert_eq!(packed_len(p[a.id() as usize]), 3);
+            assert_eq!(p[0], 0);
+            assert_eq!(p[Sym::new("abcdefgh").id() as usize], LONG_NAME);
+            assert_eq!(packed_len(p[Sym::new("abcdefg").id() as usize]), 7);
+        });
     }
 }
