@@ -1,19 +1,42 @@
-//! `ferroq`: the command-line entry point.
-//!
-//! Today it inspects kdb+ IPC bytes (`ferroq decode`); the q console, scripts and the
-//! server arrive with the interpreter and server work, and their q-style flags are
-//! recognised now and reported as not yet available.
+//! `ferroq`: the command-line entry point: the q console, scripts, and `ferroq decode`
+//! for inspecting kdb+ IPC bytes. Server flags are recognised and reported until the
+//! server lands.
 
+use fq_eval::{script, Interp, NativeHost};
 use fq_ipc::{decode_message, decode_payload, DecodeOptions, Payload, HEADER_LEN};
-use std::io::{Read, Write};
+use fq_value::QError;
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 const HELP: &str = "\
 ferroq — an Arrow-native, kdb+-compatible time-series database
 
 USAGE:
+    ferroq [script.q] [-q] [-c rows cols] [-P digits] [-p port] [-s n] [-t ms] [-T s]
+           [-w MB] [-u file] [-U file] [-l|-L]
     ferroq decode [--hex] [--payload] [--big-endian] [FILE|HEX|-]
     ferroq --help | --version
+
+CONSOLE:
+    With no script, ferroq starts the q console (prompt q)). On a terminal it has line
+    editing and history; when standard input is a file or a pipe, each line is evaluated
+    and its result printed exactly as `q -q < file` does (a trailing ; prints nothing, an
+    error prints its 'name). Lines starting with \\ are system commands (\\t, \\ts, \\l,
+    \\v, \\f, \\d, \\c, \\P, \\w, \\cd, \\\\ to exit; anything else runs in the shell).
+
+OPTIONS:
+    script.q       load a q script first (indented lines continue, / and \\ comment
+                   blocks, \\ alone ends the script), then read the console
+    -q             quiet: no banner, no prompt
+    -c rows cols   console size for display (default 25 80)
+    -P digits      float display precision (default 7; 0 for maximum)
+    -p port        listen for IPC/HTTP (arrives with the server; reported and ignored)
+    -s n           secondary threads (arrives with parallel execution; ignored)
+    -t ms          timer period for .z.ts (arrives with the server; ignored)
+    -T s           query timeout (arrives with the server; ignored)
+    -w MB          memory limit (ignored in this version)
+    -u/-U file     user:password file (arrives with the server; ignored)
+    -l / -L        transaction logging (arrives with storage; ignored)
 
 COMMANDS:
     decode      Decode one kdb+ IPC message (8-byte header + payload, compressed or not)
@@ -25,20 +48,16 @@ COMMANDS:
                   --payload     input is a payload without the 8-byte header
                   --big-endian  with --payload: the payload is big-endian
 
-COMING NEXT (flags are recognised and reported):
-    ferroq [script.q] [-p port] [-q] [-s n] [-t ms] [-T s] [-w MB] [-u file] [-l|-L]
-           [-c rows cols] [-P digits]
-                The q console, scripts and the IPC/HTTP server.
-
 EXAMPLES:
+    echo 'sum til 10' | ferroq -q
+    ferroq -q script.q < /dev/null
     ferroq decode --hex 0100000011000000f90100000000000000
-    printf '0a000300000031 2b31' | ferroq decode --hex --payload -
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(msg) => {
             let _ = writeln!(std::io::stderr(), "ferroq: {msg}");
             ExitCode::from(2)
@@ -46,28 +65,160 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &[String]) -> Result<(), String> {
+fn run(args: &[String]) -> Result<ExitCode, String> {
     match args.first().map(String::as_str) {
-        None | Some("-h" | "--help" | "help") => {
+        Some("-h" | "--help" | "help") => {
             print!("{HELP}");
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Some("-V" | "--version") => {
             println!("ferroq {}", env!("CARGO_PKG_VERSION"));
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
-        Some("decode") => decode(&args[1..]),
-        Some(
-            flag @ ("-p" | "-q" | "-s" | "-t" | "-T" | "-w" | "-u" | "-U" | "-l" | "-L" | "-c"
-            | "-P"),
-        ) => Err(format!(
-            "flag {flag}: the q console and server are not built yet in this version; \
-             see `ferroq --help` for what works today"
-        )),
-        Some(other) if other.ends_with(".q") => Err(format!(
-            "{other}: running q scripts needs the interpreter, not built yet in this version"
-        )),
-        Some(other) => Err(format!("unknown command {other:?}; see `ferroq --help`")),
+        Some("decode") => decode(&args[1..]).map(|()| ExitCode::SUCCESS),
+        _ => console(args),
+    }
+}
+
+struct Options {
+    script: Option<String>,
+    quiet: bool,
+    rows_cols: Option<(usize, usize)>,
+    precision: Option<usize>,
+}
+
+fn parse_options(args: &[String]) -> Result<Options, String> {
+    let mut o = Options { script: None, quiet: false, rows_cols: None, precision: None };
+    let mut it = args.iter().peekable();
+    let value = |flag: &str, it: &mut std::iter::Peekable<std::slice::Iter<'_, String>>| {
+        it.next().cloned().ok_or_else(|| format!("{flag} needs a value"))
+    };
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-q" => o.quiet = true,
+            "-c" => {
+                let r = value("-c", &mut it)?
+                    .parse()
+                    .map_err(|_| "-c rows cols: rows is not a number")?;
+                let c = value("-c", &mut it)?
+                    .parse()
+                    .map_err(|_| "-c rows cols: cols is not a number")?;
+                o.rows_cols = Some((r, c));
+            }
+            "-P" => {
+                o.precision =
+                    Some(value("-P", &mut it)?.parse().map_err(|_| "-P digits: not a number")?);
+            }
+            "-p" | "-s" | "-t" | "-T" | "-w" | "-u" | "-U" => {
+                let v = value(a, &mut it)?;
+                let what = match a.as_str() {
+                    "-p" => "listening port: the IPC/HTTP server",
+                    "-s" => "secondary threads: parallel execution",
+                    "-t" => "timer: the server's .z.ts",
+                    "-T" => "query timeout: the server",
+                    "-w" => "memory limit",
+                    _ => "user file: the server's authentication",
+                };
+                eprintln!("ferroq: {a} {v} ({what}) is not available in this version yet; ignored");
+            }
+            "-l" | "-L" => eprintln!(
+                "ferroq: {a} (transaction logging) is not available in this version yet; ignored"
+            ),
+            s if s.starts_with('-') => {
+                return Err(format!("unknown option {s}; see `ferroq --help`"))
+            }
+            s => {
+                if o.script.is_some() {
+                    return Err(format!("more than one script given ({s}); see `ferroq --help`"));
+                }
+                o.script = Some(s.to_string());
+            }
+        }
+    }
+    Ok(o)
+}
+
+fn print_result(i: &mut Interp, r: Result<Option<fq_value::Value>, QError>) {
+    match r {
+        Ok(Some(v)) => {
+            let text = i.show(&v);
+            if !text.is_empty() {
+                i.host.stdout(&format!("{text}\n"));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => i.host.stdout(&format!("{e}\n")),
+    }
+}
+
+fn console(args: &[String]) -> Result<ExitCode, String> {
+    let o = parse_options(args)?;
+    let mut i = Interp::new(Box::new(NativeHost));
+    if let Some((r, c)) = o.rows_cols {
+        i.console.rows = r.clamp(10, 2000);
+        i.console.cols = c.clamp(10, 2000);
+    }
+    if let Some(p) = o.precision {
+        i.console.precision = p.min(17);
+    }
+    if let Some(path) = &o.script {
+        let src = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        for chunk in script::chunks(&src) {
+            let r = match chunk {
+                script::Chunk::Code(code, _) => i.eval_line(&code),
+                script::Chunk::System(cmd, _) if cmd.trim() == "\\" => {
+                    return Ok(ExitCode::SUCCESS)
+                }
+                script::Chunk::System(cmd, _) => i.eval_line(&format!("\\{cmd}")),
+            };
+            // A script prints only errors and explicit output, as q does.
+            if let Err(e) = r {
+                i.host.stderr(&format!("{e}\n"));
+            }
+        }
+    }
+    let interactive = std::io::stdin().is_terminal();
+    if interactive {
+        if !o.quiet {
+            println!("ferroq {} — q console. \\\\ to exit.", env!("CARGO_PKG_VERSION"));
+        }
+        repl(&mut i, o.quiet)
+    } else {
+        let stdin = std::io::stdin();
+        for line in stdin.lock().lines() {
+            let line = line.map_err(|e| format!("stdin: {e}"))?;
+            if line.trim() == "\\\\" {
+                break;
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            let r = i.eval_line(&line);
+            print_result(&mut i, r);
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn repl(i: &mut Interp, quiet: bool) -> Result<ExitCode, String> {
+    let mut ed = rustyline::DefaultEditor::new().map_err(|e| e.to_string())?;
+    let prompt = if quiet { "" } else { "q)" };
+    loop {
+        match ed.readline(prompt) {
+            Ok(line) => {
+                if line.trim() == "\\\\" {
+                    return Ok(ExitCode::SUCCESS);
+                }
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let _ = ed.add_history_entry(line.as_str());
+                let r = i.eval_line(&line);
+                print_result(i, r);
+            }
+            Err(rustyline::error::ReadlineError::Interrupted) => continue,
+            Err(_) => return Ok(ExitCode::SUCCESS),
+        }
     }
 }
 

@@ -9,45 +9,19 @@
 
 use std::borrow::Cow;
 
-/// The glyphs of codes 0..=19.
-const GLYPHS: &[u8; 20] = b":+-*%&|^=<>$,#_~!?@.";
-
-/// Unary primitives 23..=41 (20..=22 are `0::` `1::` `2::`).
-const UNARY_NAMES: [&str; 19] = [
-    "avg", "last", "sum", "prd", "min", "max", "abs", "sqrt", "log", "exp", "sin", "asin", "cos",
-    "acos", "tan", "atan", "exit", "getenv", "enlist",
-];
-
-/// Operators 23..=36 (20..=22 are `0:` `1:` `2:`).
-const BINARY_NAMES: [&str; 14] = [
-    "in", "within", "like", "bin", "ss", "insert", "wsum", "wavg", "div", "xexp", "setenv", "binr",
-    "cov", "cor",
-];
-
 /// The glyph of code `c` (< 20).
 pub(crate) fn glyph(c: u8) -> char {
-    char::from(GLYPHS[usize::from(c)])
+    char::from(fq_value::prim::GLYPHS[usize::from(c)])
 }
 
 /// How a unary primitive (type 101) displays: `::`, `-:`, `0::`, `max`, `enlist`.
 pub(crate) fn unary(c: u8) -> Cow<'static, str> {
-    match c {
-        0..=19 => Cow::Owned(format!("{}:", glyph(c))),
-        20..=22 => Cow::Owned(format!("{}::", c - 20)),
-        23..=41 => Cow::Borrowed(UNARY_NAMES[usize::from(c - 23)]),
-        // Not a code this build knows: show it unambiguously rather than guess.
-        _ => Cow::Owned(format!("unary#{c}")),
-    }
+    fq_value::prim::unary_name(c)
 }
 
 /// How an operator (type 102) displays: `+`, `:`, `0:`, `insert`.
 pub(crate) fn binary(c: u8) -> Cow<'static, str> {
-    match c {
-        0..=19 => Cow::Owned(glyph(c).to_string()),
-        20..=22 => Cow::Owned(format!("{}:", c - 20)),
-        23..=36 => Cow::Borrowed(BINARY_NAMES[usize::from(c - 23)]),
-        _ => Cow::Owned(format!("binary#{c}")),
-    }
+    fq_value::prim::binary_name(c)
 }
 
 /// How an iterator (type 103) displays: `'` `/` `\` `':` `/:` `\:`.

@@ -75,6 +75,9 @@ struct Reader<'a> {
     long_syms: FxHashMap<&'a [u8], Sym>,
 }
 
+/// Items reserved ahead for a general list before they are decoded.
+const MAX_RESERVE: usize = 1024;
+
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
@@ -218,7 +221,9 @@ impl<'a> Reader<'a> {
                 self.enter()?;
                 let attr = self.attr()?;
                 let n = self.count(2)?;
-                let mut items = Vec::with_capacity(n);
+                // Reserve a bounded amount up front: every nesting level shares the same
+                // remaining bytes, so a declared count must not reserve memory by itself.
+                let mut items = Vec::with_capacity(n.min(MAX_RESERVE));
                 for _ in 0..n {
                     items.push(self.value()?);
                 }
@@ -287,7 +292,9 @@ impl<'a> Reader<'a> {
                 if n == 0 {
                     return Err(IpcError::Invalid { at, what: "empty projection or composition" });
                 }
-                let mut items = Vec::with_capacity(n);
+                // Reserve a bounded amount up front: every nesting level shares the same
+                // remaining bytes, so a declared count must not reserve memory by itself.
+                let mut items = Vec::with_capacity(n.min(MAX_RESERVE));
                 for _ in 0..n {
                     items.push(self.value()?);
                 }

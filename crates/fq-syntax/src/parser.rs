@@ -139,8 +139,12 @@ impl Parser<'_> {
         while !self.at_end_of_phrase() {
             // `:e` at the start returns; `'e` at the start signals.
             if terms.is_empty() {
+                let colon_alone = matches!(
+                    self.t.get(self.i + 1).map(|t| &t.tok),
+                    None | Some(Tok::Semi | Tok::RBracket | Tok::RParen | Tok::RBrace)
+                );
                 match self.peek() {
-                    Some(Tok::Colon) => {
+                    Some(Tok::Colon) if !colon_alone => {
                         self.i += 1;
                         let e = self.phrase()?;
                         self.depth -= 1;

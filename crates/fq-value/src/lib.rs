@@ -12,6 +12,7 @@ pub mod buffer;
 mod error;
 pub mod hash;
 pub mod null;
+pub mod prim;
 mod qtype;
 pub mod sym;
 pub mod temporal;

@@ -1,0 +1,333 @@
+//! From syntax to [`Node`]: resolve locals to slots, keywords and glyphs to primitive
+//! codes, infix and prefix forms to direct primitive calls.
+
+use crate::node::{Node, Proto, Target};
+use crate::prims;
+use fq_syntax::{ApplyForm, Expr, LambdaDef};
+use fq_value::{Adverb, Lambda, QError, QResult, Sym, Value};
+use std::sync::Arc;
+
+/// Compiles one scope: the top level (no locals) or a lambda body.
+pub struct Compiler {
+    locals: Option<Vec<Sym>>,
+    context: Sym,
+}
+
+fn adverb(g: &str) -> QResult<Adverb> {
+    Ok(match g {
+        "'" => Adverb::Each,
+        "/" => Adverb::Over,
+        "\\" => Adverb::Scan,
+        "':" => Adverb::EachPrior,
+        "/:" => Adverb::EachRight,
+        "\\:" => Adverb::EachLeft,
+        _ => return Err(QError::Parse),
+    })
+}
+
+impl Compiler {
+    /// A compiler for top-level code in namespace `context` (root is the empty symbol).
+    pub fn top(context: Sym) -> Compiler {
+        Compiler { locals: None, context }
+    }
+
+    /// Compile a top-level statement.
+    pub fn compile(&mut self, e: &Expr) -> QResult<Node> {
+        self.expr(e)
+    }
+
+    fn local(&self, s: Sym) -> Option<u16> {
+        self.locals.as_ref()?.iter().position(|&l| l == s).map(|i| i as u16)
+    }
+
+    fn name(&self, n: &str) -> QResult<Node> {
+        let s = Sym::new(n);
+        if let Some(i) = self.local(s) {
+            return Ok(Node::Local(i));
+        }
+        if let Some(v) = prims::keyword(n) {
+            return Ok(Node::Const(v));
+        }
+        Ok(Node::Global(s))
+    }
+
+    fn opt(&mut self, e: &Option<Expr>) -> QResult<Option<Node>> {
+        e.as_ref().map(|x| self.expr(x)).transpose()
+    }
+
+    fn exprs(&mut self, es: &[Expr]) -> QResult<Vec<Node>> {
+        es.iter().map(|e| self.expr(e)).collect()
+    }
+
+    /// The value a verb term denotes when used as a function value.
+    fn verb_value(&mut self, e: &Expr) -> QResult<Node> {
+        match e {
+            Expr::Prim { glyph, unary } => {
+                let v = if *unary { prims::glyph_unary(glyph) } else { prims::glyph_binary(glyph) };
+                v.map(Node::Const).ok_or(QError::Parse)
+            }
+            other => self.expr(other),
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) -> QResult<Node> {
+        Ok(match e {
+            Expr::Lit(v) => Node::Const(v.clone()),
+            Expr::Name(n) => self.name(n)?,
+            Expr::Prim { .. } => self.verb_value(e)?,
+            Expr::Derived { adverb: a, f } => {
+                let inner = self.verb_value(f)?;
+                Node::Derive(adverb(a)?, Box::new(inner))
+            }
+            Expr::Apply { f, args, form } => self.apply(f, args, *form)?,
+            Expr::List(items) => Node::List(self.exprs(items)?),
+            Expr::Lambda(def) => Node::Lambda(compile_lambda(def, self.context)?),
+            Expr::Assign { name, indices, op, value, global } => {
+                let v = Box::new(self.expr(value)?);
+                let s = Sym::new(name);
+                if prims::keyword(name).is_some() {
+                    return Err(QError::Assign);
+                }
+                let target = match (self.local(s), global) {
+                    (Some(i), false) => Target::Local(i),
+                    _ => Target::Global(self.qualify(s)),
+                };
+                if indices.is_none() && op.is_none() {
+                    return Ok(match target {
+                        Target::Local(i) => Node::SetLocal(i, v),
+                        Target::Global(g) => Node::SetGlobal(g, v),
+                    });
+                }
+                let indices = match indices {
+                    Some(ix) => Some(ix.iter().map(|a| self.opt(a)).collect::<QResult<Vec<_>>>()?),
+                    None => None,
+                };
+                let op = match op {
+                    Some(o) => Some(Box::new(self.verb_value(o)?)),
+                    None => None,
+                };
+                Node::Amend { target, indices, op, value: v }
+            }
+            Expr::Return(x) => Node::Return(Box::new(self.expr(x)?)),
+            Expr::Signal(x) => Node::Signal(Box::new(self.expr(x)?)),
+            Expr::Cond(xs) => {
+                if xs.len() < 2 {
+                    // `$[x]` is just x; q requires at least a condition and a branch.
+                    return Err(QError::Parse);
+                }
+                Node::Cond(self.exprs(xs)?)
+            }
+            Expr::If(xs) => Node::If(self.exprs(xs)?),
+            Expr::Do(xs) => Node::Do(self.exprs(xs)?),
+            Expr::While(xs) => Node::While(self.exprs(xs)?),
+            Expr::Block(xs) => Node::Block(self.exprs(xs)?),
+            Expr::Table { keys, cols } => {
+                let mut k = Vec::with_capacity(keys.len());
+                for (n, e) in keys {
+                    k.push((Sym::new(n), self.expr(e)?));
+                }
+                let mut c = Vec::with_capacity(cols.len());
+                for (n, e) in cols {
+                    c.push((Sym::new(n), self.expr(e)?));
+                }
+                Node::Table { keys: k, cols: c }
+            }
+            Expr::Nil => Node::Nil,
+        })
+    }
+
+    /// Global names assigned at the top level of a namespace are qualified by it.
+    fn qualify(&self, s: Sym) -> Sym {
+        let name = s.as_bytes();
+        if self.context.is_null() || name.first() == Some(&b'.') {
+            return s;
+        }
+        let mut full = self.context.as_bytes().to_vec();
+        full.push(b'.');
+        full.extend_from_slice(name);
+        Sym::from_bytes(&full)
+    }
+
+    fn apply(&mut self, f: &Expr, args: &[Option<Expr>], form: ApplyForm) -> QResult<Node> {
+        // Glyphs applied prefix are their monadic forms; infix their dyadic forms.
+        if let Expr::Prim { glyph, unary } = f {
+            let all = args.iter().all(Option::is_some);
+            match (form, args.len(), all) {
+                (ApplyForm::Prefix, 1, true) | (_, 1, true)
+                    if *unary || form == ApplyForm::Prefix =>
+                {
+                    let code = prims::glyph_unary_code(glyph).ok_or(QError::Parse)?;
+                    let a = self.opt(&args[0])?.unwrap_or(Node::Nil);
+                    return Ok(Node::Monad(code, Box::new(a)));
+                }
+                (_, 2, true) if !*unary => {
+                    if let Some(code) = prims::glyph_binary_code(glyph) {
+                        let a = self.opt(&args[0])?.unwrap_or(Node::Nil);
+                        let b = self.opt(&args[1])?.unwrap_or(Node::Nil);
+                        return Ok(Node::Dyad(code, Box::new(a), Box::new(b)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let fnode = match f {
+            Expr::Prim { .. } => self.verb_value(f)?,
+            other => self.expr(other)?,
+        };
+        // Keyword primitives with their arguments present compile to direct calls.
+        if let Node::Const(Value::Unary(code)) = &fnode {
+            if args.len() == 1 && args[0].is_some() && prims::is_native_unary(*code) {
+                let a = self.opt(&args[0])?.unwrap_or(Node::Nil);
+                return Ok(Node::Monad(*code, Box::new(a)));
+            }
+        }
+        if let Node::Const(Value::Binary(code)) = &fnode {
+            if args.len() == 2 && args.iter().all(Option::is_some) {
+                let a = self.opt(&args[0])?.unwrap_or(Node::Nil);
+                let b = self.opt(&args[1])?.unwrap_or(Node::Nil);
+                return Ok(Node::Dyad(*code, Box::new(a), Box::new(b)));
+            }
+        }
+        // `f[]` applies to `::`.
+        let args: Vec<Option<Node>> =
+            if args.len() == 1 && args[0].is_none() && form == ApplyForm::Bracket {
+                vec![Some(Node::Nil)]
+            } else {
+                args.iter().map(|a| self.opt(a)).collect::<QResult<_>>()?
+            };
+        Ok(Node::Apply(Box::new(fnode), args))
+    }
+}
+
+/// Names assigned with `:` (not `::`) in a lambda body, outside nested lambdas.
+fn assigned(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Assign { name, value, global, indices, .. } => {
+            if !global && !out.contains(name) && !name.contains('.') {
+                out.push(name.clone());
+            }
+            if let Some(ix) = indices {
+                for a in ix.iter().flatten() {
+                    assigned(a, out);
+                }
+            }
+            assigned(value, out);
+        }
+        Expr::Apply { f, args, .. } => {
+            assigned(f, out);
+            for a in args.iter().flatten() {
+                assigned(a, out);
+            }
+        }
+        Expr::Derived { f, .. } => assigned(f, out),
+        Expr::List(xs)
+        | Expr::Cond(xs)
+        | Expr::If(xs)
+        | Expr::Do(xs)
+        | Expr::While(xs)
+        | Expr::Block(xs) => {
+            for x in xs {
+                assigned(x, out);
+            }
+        }
+        Expr::Return(x) | Expr::Signal(x) => assigned(x, out),
+        Expr::Table { keys, cols } => {
+            for (_, x) in keys.iter().chain(cols) {
+                assigned(x, out);
+            }
+        }
+        Expr::Lit(_) | Expr::Name(_) | Expr::Prim { .. } | Expr::Lambda(_) | Expr::Nil => {}
+    }
+}
+
+/// Highest implicit parameter used (`x`=1, `y`=2, `z`=3), outside nested lambdas.
+fn implicit_arity(e: &Expr) -> usize {
+    match e {
+        Expr::Name(n) => match n.as_str() {
+            "x" => 1,
+            "y" => 2,
+            "z" => 3,
+            _ => 0,
+        },
+        Expr::Assign { name, value, indices, .. } => {
+            let own = match name.as_str() {
+                "x" => 1,
+                "y" => 2,
+                "z" => 3,
+                _ => 0,
+            };
+            let ix = indices.iter().flatten().flatten().map(implicit_arity).max().unwrap_or(0);
+            own.max(implicit_arity(value)).max(ix)
+        }
+        Expr::Apply { f, args, .. } => {
+            args.iter().flatten().map(implicit_arity).max().unwrap_or(0).max(implicit_arity(f))
+        }
+        Expr::Derived { f, .. } => implicit_arity(f),
+        Expr::List(xs)
+        | Expr::Cond(xs)
+        | Expr::If(xs)
+        | Expr::Do(xs)
+        | Expr::While(xs)
+        | Expr::Block(xs) => xs.iter().map(implicit_arity).max().unwrap_or(0),
+        Expr::Return(x) | Expr::Signal(x) => implicit_arity(x),
+        Expr::Table { keys, cols } => {
+            keys.iter().chain(cols).map(|(_, x)| implicit_arity(x)).max().unwrap_or(0)
+        }
+        Expr::Lit(_) | Expr::Prim { .. } | Expr::Lambda(_) | Expr::Nil => 0,
+    }
+}
+
+/// Compile a lambda into a function value carrying its compiled body.
+pub fn compile_lambda(def: &LambdaDef, context: Sym) -> QResult<Value> {
+    let proto = compile_proto(def, context)?;
+    let lambda = Lambda::new(context, def.source.as_bytes().to_vec());
+    let _ = lambda.compiled.set(Arc::new(proto) as Arc<dyn std::any::Any + Send + Sync>);
+    Ok(Value::Lambda(Arc::new(lambda)))
+}
+
+fn compile_proto(def: &LambdaDef, context: Sym) -> QResult<Proto> {
+    let params: Vec<String> = match &def.params {
+        Some(p) => p.clone(),
+        None => {
+            let n = def.body.iter().map(implicit_arity).max().unwrap_or(0).max(1);
+            ["x", "y", "z"][..n].iter().map(|s| s.to_string()).collect()
+        }
+    };
+    let mut names = params.clone();
+    for s in &def.body {
+        assigned(s, &mut names);
+    }
+    let locals: Vec<Sym> = names.iter().map(|n| Sym::new(n)).collect();
+    let mut c = Compiler { locals: Some(locals.clone()), context };
+    let body = def.body.iter().map(|s| c.expr(s)).collect::<QResult<Vec<_>>>()?;
+    Ok(Proto { nparams: params.len(), locals, body })
+}
+
+/// The compiled form of a lambda value, compiling its source on first use (lambdas that
+/// arrive over IPC carry only their source).
+pub fn proto_of(l: &Lambda) -> QResult<Arc<Proto>> {
+    if let Some(c) = l.compiled.get() {
+        if let Ok(p) = Arc::clone(c).downcast::<Proto>() {
+            return Ok(p);
+        }
+    }
+    let src = l.source_text();
+    let src = src.strip_prefix("k)").unwrap_or(&src);
+    let exprs = fq_syntax::parse(src).map_err(|e| e.to_q())?;
+    let [Expr::Lambda(def)] = exprs.as_slice() else { return Err(QError::Type) };
+    let proto = Arc::new(compile_proto(def, l.context)?);
+    let _ = l.compiled.set(proto.clone() as Arc<dyn std::any::Any + Send + Sync>);
+    Ok(proto)
+}
+
+/// Parameter names of a lambda, for `value` on a lambda.
+pub fn lambda_params(l: &Lambda) -> QResult<Vec<Sym>> {
+    let p = proto_of(l)?;
+    Ok(p.locals[..p.nparams].to_vec())
+}
+
+/// Locals (not parameters) of a lambda.
+pub fn lambda_locals(l: &Lambda) -> QResult<Vec<Sym>> {
+    let p = proto_of(l)?;
+    Ok(p.locals[p.nparams..].to_vec())
+}

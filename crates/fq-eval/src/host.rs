@@ -1,0 +1,132 @@
+//! The evaluator's window on the world. The interpreter never does IO itself: console
+//! output, files, clocks and system commands go through a [`Host`].
+
+use std::collections::HashMap;
+
+/// IO services for the interpreter.
+pub trait Host: Send {
+    /// Write to standard output (`-1`, `show`, `0N!`).
+    fn stdout(&mut self, text: &str);
+    /// Write to standard error (`-2`).
+    fn stderr(&mut self, text: &str);
+    /// Take what was written to stdout since the last call, for hosts that capture it
+    /// (the transcript runner); `None` for hosts that write through.
+    fn take_output(&mut self) -> Option<String> {
+        None
+    }
+    /// Read a whole file.
+    fn read_file(&mut self, path: &str) -> std::io::Result<Vec<u8>>;
+    /// Write a whole file.
+    fn write_file(&mut self, path: &str, data: &[u8]) -> std::io::Result<()>;
+    /// Nanoseconds since 2000.01.01 UTC.
+    fn now_nanos(&mut self) -> i64;
+    /// Seconds east of UTC for local time (`.z.P` vs `.z.p`).
+    fn utc_offset_secs(&mut self) -> i64 {
+        0
+    }
+    /// Run an operating-system command (`\ls`, `system "ls"`), returning its output lines.
+    fn system(&mut self, cmd: &str) -> std::io::Result<Vec<String>>;
+    /// Change the working directory (`\cd`).
+    fn chdir(&mut self, dir: &str) -> std::io::Result<()>;
+    /// The working directory.
+    fn cwd(&mut self) -> String;
+    /// An environment variable (`getenv`).
+    fn getenv(&mut self, name: &str) -> Option<String>;
+}
+
+/// An in-memory host for tests: output is captured, files live in a map, the clock is fixed.
+#[derive(Default, Debug)]
+pub struct MemHost {
+    /// Everything written to stdout.
+    pub out: String,
+    /// Everything written to stderr.
+    pub err: String,
+    /// Files by path.
+    pub files: HashMap<String, Vec<u8>>,
+    /// The clock, in nanoseconds since 2000.01.01.
+    pub clock: i64,
+    /// Working directory.
+    pub dir: String,
+}
+
+impl Host for MemHost {
+    fn stdout(&mut self, text: &str) {
+        self.out.push_str(text);
+    }
+    fn take_output(&mut self) -> Option<String> {
+        Some(std::mem::take(&mut self.out))
+    }
+    fn stderr(&mut self, text: &str) {
+        self.err.push_str(text);
+    }
+    fn read_file(&mut self, path: &str) -> std::io::Result<Vec<u8>> {
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+    fn write_file(&mut self, path: &str, data: &[u8]) -> std::io::Result<()> {
+        self.files.insert(path.to_string(), data.to_vec());
+        Ok(())
+    }
+    fn now_nanos(&mut self) -> i64 {
+        self.clock
+    }
+    fn system(&mut self, _cmd: &str) -> std::io::Result<Vec<String>> {
+        Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "no system commands in MemHost"))
+    }
+    fn chdir(&mut self, dir: &str) -> std::io::Result<()> {
+        self.dir = dir.to_string();
+        Ok(())
+    }
+    fn cwd(&mut self) -> String {
+        self.dir.clone()
+    }
+    fn getenv(&mut self, _name: &str) -> Option<String> {
+        None
+    }
+}
+
+/// The real host: the process's stdout/stderr, the file system, the system clock.
+#[derive(Default, Debug)]
+pub struct NativeHost;
+
+impl Host for NativeHost {
+    fn stdout(&mut self, text: &str) {
+        use std::io::Write;
+        let mut o = std::io::stdout().lock();
+        let _ = o.write_all(text.as_bytes());
+        let _ = o.flush();
+    }
+    fn stderr(&mut self, text: &str) {
+        use std::io::Write;
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+    fn read_file(&mut self, path: &str) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+    fn write_file(&mut self, path: &str, data: &[u8]) -> std::io::Result<()> {
+        std::fs::write(path, data)
+    }
+    fn now_nanos(&mut self) -> i64 {
+        let d =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        d.as_nanos() as i64 - fq_value::temporal::EPOCH_OFFSET_NANOS
+    }
+    fn system(&mut self, cmd: &str) -> std::io::Result<Vec<String>> {
+        let out = std::process::Command::new("sh").arg("-c").arg(cmd).output()?;
+        if !out.status.success() {
+            return Err(std::io::Error::other(String::from_utf8_lossy(&out.stderr).into_owned()));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect())
+    }
+    fn chdir(&mut self, dir: &str) -> std::io::Result<()> {
+        std::env::set_current_dir(dir)
+    }
+    fn cwd(&mut self) -> String {
+        std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default()
+    }
+    fn getenv(&mut self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}

@@ -1,0 +1,561 @@
+//! The interpreter: one workspace of globals, evaluated one expression at a time.
+
+use crate::atomic::collapse;
+use crate::compile::{proto_of, Compiler};
+use crate::host::Host;
+use crate::node::{Node, Target};
+use crate::prims;
+use fq_value::hash::FxHashMap;
+use fq_value::{Adverb, QError, QResult, Sym, Table, Value, Vector, GENERIC_NULL};
+use std::sync::Arc;
+
+/// Control flow out of an expression: an error, or `:x` returning from a lambda.
+pub(crate) enum Ctrl {
+    Err(QError),
+    Ret(Value),
+}
+
+impl From<QError> for Ctrl {
+    fn from(e: QError) -> Ctrl {
+        Ctrl::Err(e)
+    }
+}
+
+pub(crate) type R = Result<Value, Ctrl>;
+
+/// Console settings (`\c`, `\P`).
+#[derive(Clone, Copy, Debug)]
+pub struct Console {
+    /// Rows (`\c` first number).
+    pub rows: usize,
+    /// Columns.
+    pub cols: usize,
+    /// Float display precision (`\P`).
+    pub precision: usize,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Console { rows: 25, cols: 80, precision: 7 }
+    }
+}
+
+/// The q interpreter.
+pub struct Interp {
+    globals: FxHashMap<Sym, Value>,
+    /// The current namespace (`\d`), empty for the root.
+    pub ns: Sym,
+    /// Console settings.
+    pub console: Console,
+    /// IO.
+    pub host: Box<dyn Host>,
+    depth: usize,
+    /// Deepest lambda nesting before `'stack`.
+    pub max_depth: usize,
+    /// State of the random generator behind `?`.
+    pub(crate) rng: u64,
+}
+
+impl Interp {
+    /// A fresh interpreter on a host.
+    pub fn new(host: Box<dyn Host>) -> Interp {
+        Interp {
+            globals: FxHashMap::default(),
+            ns: Sym::EMPTY,
+            console: Console::default(),
+            host,
+            depth: 0,
+            max_depth: 2000,
+            rng: 0x2545_F491_4F6C_DD1D,
+        }
+    }
+
+    /// Parse and evaluate q source (one or more statements); the value of the last.
+    pub fn eval_str(&mut self, src: &str) -> QResult<Value> {
+        let exprs = fq_syntax::parse(src).map_err(|e| e.to_q())?;
+        let mut last = GENERIC_NULL;
+        for e in &exprs {
+            let node = Compiler::top(self.ns).compile(e)?;
+            last = match self.eval(&node, &mut []) {
+                Ok(v) => v,
+                Err(Ctrl::Err(e)) => return Err(e),
+                Err(Ctrl::Ret(v)) => v,
+            };
+        }
+        Ok(last)
+    }
+
+    /// Evaluate one console line: q code, or a system command when it starts with `\`.
+    /// Returns what the console shows: `None` when the line ends with an assignment, an
+    /// empty statement (a trailing `;`), or a system command that gives nothing.
+    pub fn eval_line(&mut self, line: &str) -> QResult<Option<Value>> {
+        if let Some(cmd) = line.strip_prefix('\\') {
+            let v = crate::system::command(self, cmd)?;
+            return Ok((!v.is_generic_null()).then_some(v));
+        }
+        let exprs = fq_syntax::parse(line).map_err(|e| e.to_q())?;
+        let mut last = GENERIC_NULL;
+        let mut shown = true;
+        for e in &exprs {
+            let node = Compiler::top(self.ns).compile(e)?;
+            last = match self.eval(&node, &mut []) {
+                Ok(v) => v,
+                Err(Ctrl::Err(e)) => return Err(e),
+                Err(Ctrl::Ret(v)) => v,
+            };
+            shown = !matches!(e, fq_syntax::Expr::Assign { .. } | fq_syntax::Expr::Nil);
+        }
+        Ok((shown && !last.is_generic_null()).then_some(last))
+    }
+
+    /// A global's value.
+    pub fn get(&self, name: Sym) -> Option<&Value> {
+        self.globals.get(&name)
+    }
+
+    /// Set a global.
+    pub fn set(&mut self, name: Sym, v: Value) {
+        self.globals.insert(name, v);
+    }
+
+    /// All global names.
+    pub fn global_names(&self) -> Vec<Sym> {
+        let mut v: Vec<Sym> = self.globals.keys().copied().collect();
+        v.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        v
+    }
+
+    fn lookup(&mut self, s: Sym) -> QResult<Value> {
+        if !self.ns.is_null() && s.as_bytes().first() != Some(&b'.') {
+            let mut full = self.ns.as_bytes().to_vec();
+            full.push(b'.');
+            full.extend_from_slice(s.as_bytes());
+            if let Some(v) = self.globals.get(&Sym::from_bytes(&full)) {
+                return Ok(v.clone());
+            }
+        }
+        if let Some(v) = self.globals.get(&s) {
+            return Ok(v.clone());
+        }
+        if let Some(v) = prims::system_var(self, s) {
+            return Ok(v);
+        }
+        Err(QError::Undefined(Arc::from(s.name().as_ref())))
+    }
+
+    pub(crate) fn eval(&mut self, n: &Node, fr: &mut [Value]) -> R {
+        Ok(match n {
+            Node::Const(v) => v.clone(),
+            Node::Local(i) => fr[*i as usize].clone(),
+            Node::Global(s) => self.lookup(*s)?,
+            Node::Monad(code, a) => {
+                let x = self.eval(a, fr)?;
+                prims::call_unary(self, *code, x)?
+            }
+            Node::Dyad(code, a, b) => {
+                let y = self.eval(b, fr)?;
+                let x = self.eval(a, fr)?;
+                prims::call_binary(self, *code, x, y)?
+            }
+            Node::Apply(f, args) => {
+                let mut vals: Vec<Option<Value>> = vec![None; args.len()];
+                for (i, a) in args.iter().enumerate().rev() {
+                    if let Some(a) = a {
+                        vals[i] = Some(self.eval(a, fr)?);
+                    }
+                }
+                let fv = self.eval(f, fr)?;
+                if vals.iter().any(Option::is_none) {
+                    let mut items = vec![fv];
+                    items.extend(vals.into_iter().map(|v| v.unwrap_or(GENERIC_NULL)));
+                    return Ok(Value::Projection(Arc::new(items)));
+                }
+                let vals: Vec<Value> = vals.into_iter().flatten().collect();
+                self.apply(&fv, vals)?
+            }
+            Node::Derive(adverb, f) => {
+                let fv = self.eval(f, fr)?;
+                Value::Derived(Arc::new(fq_value::Derived { adverb: *adverb, function: fv }))
+            }
+            Node::List(items) => {
+                let mut vals = vec![GENERIC_NULL; items.len()];
+                for (i, a) in items.iter().enumerate().rev() {
+                    vals[i] = self.eval(a, fr)?;
+                }
+                collapse(vals)
+            }
+            Node::Lambda(v) => v.clone(),
+            Node::SetLocal(i, v) => {
+                let x = self.eval(v, fr)?;
+                fr[*i as usize] = x.clone();
+                x
+            }
+            Node::SetGlobal(s, v) => {
+                let x = self.eval(v, fr)?;
+                self.globals.insert(*s, x.clone());
+                x
+            }
+            Node::Amend { target, indices, op, value } => {
+                let v = self.eval(value, fr)?;
+                let idx = match indices {
+                    Some(ix) => {
+                        let mut out = vec![None; ix.len()];
+                        for (i, a) in ix.iter().enumerate().rev() {
+                            if let Some(a) = a {
+                                out[i] = Some(self.eval(a, fr)?);
+                            }
+                        }
+                        Some(out)
+                    }
+                    None => None,
+                };
+                let opv = match op {
+                    Some(o) => Some(self.eval(o, fr)?),
+                    None => None,
+                };
+                let cur = match target {
+                    Target::Local(i) => std::mem::replace(&mut fr[*i as usize], GENERIC_NULL),
+                    Target::Global(s) => match self.globals.remove(s) {
+                        Some(x) => x,
+                        None => self.lookup(*s)?,
+                    },
+                };
+                let result = match idx {
+                    None => match &opv {
+                        Some(o) => self.apply(o, vec![cur.clone(), v.clone()]),
+                        None => Ok(v.clone()),
+                    },
+                    Some(ix) => {
+                        prims::amend::amend_indexed(self, cur.clone(), ix, opv.as_ref(), v.clone())
+                    }
+                };
+                let new = match result {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // Put the old value back: a failed amend changes nothing.
+                        self.store(*target, fr, cur);
+                        return Err(e.into());
+                    }
+                };
+                self.store(*target, fr, new);
+                v
+            }
+            Node::Return(x) => {
+                let v = self.eval(x, fr)?;
+                return Err(Ctrl::Ret(v));
+            }
+            Node::Signal(x) => {
+                let v = self.eval(x, fr)?;
+                return Err(Ctrl::Err(signal_of(&v)));
+            }
+            Node::Cond(xs) => {
+                let mut i = 0;
+                while i + 1 < xs.len() {
+                    let c = self.eval(&xs[i], fr)?;
+                    if truthy(&c)? {
+                        return self.eval(&xs[i + 1], fr);
+                    }
+                    i += 2;
+                }
+                if i < xs.len() {
+                    self.eval(&xs[i], fr)?
+                } else {
+                    GENERIC_NULL
+                }
+            }
+            Node::If(xs) => {
+                let c = self.eval(&xs[0], fr)?;
+                if truthy(&c)? {
+                    for x in &xs[1..] {
+                        self.eval(x, fr)?;
+                    }
+                }
+                GENERIC_NULL
+            }
+            Node::Do(xs) => {
+                let n = self.eval(&xs[0], fr)?;
+                let n = crate::convert::atom_i64(&n).ok_or(QError::Type)?;
+                for _ in 0..n.max(0) {
+                    for x in &xs[1..] {
+                        self.eval(x, fr)?;
+                    }
+                }
+                GENERIC_NULL
+            }
+            Node::While(xs) => {
+                loop {
+                    let c = self.eval(&xs[0], fr)?;
+                    if !truthy(&c)? {
+                        break;
+                    }
+                    for x in &xs[1..] {
+                        self.eval(x, fr)?;
+                    }
+                }
+                GENERIC_NULL
+            }
+            Node::Block(xs) => {
+                let mut last = GENERIC_NULL;
+                for x in xs {
+                    last = self.eval(x, fr)?;
+                }
+                last
+            }
+            Node::Table { keys, cols } => {
+                let mut kv = Vec::with_capacity(keys.len());
+                for (n, e) in keys.iter().rev() {
+                    kv.push((*n, self.eval(e, fr)?));
+                }
+                kv.reverse();
+                let mut cv = Vec::with_capacity(cols.len());
+                for (n, e) in cols.iter().rev() {
+                    cv.push((*n, self.eval(e, fr)?));
+                }
+                cv.reverse();
+                build_table(kv, cv)?
+            }
+            Node::Nil => GENERIC_NULL,
+        })
+    }
+
+    fn store(&mut self, t: Target, fr: &mut [Value], v: Value) {
+        match t {
+            Target::Local(i) => fr[i as usize] = v,
+            Target::Global(s) => {
+                self.globals.insert(s, v);
+            }
+        }
+    }
+
+    /// Apply a function (or index a value) to arguments.
+    pub fn apply(&mut self, f: &Value, args: Vec<Value>) -> QResult<Value> {
+        match f {
+            Value::Lambda(l) => {
+                let proto = proto_of(l)?;
+                if args.len() > proto.nparams {
+                    return Err(QError::Rank);
+                }
+                if args.len() < proto.nparams {
+                    let mut items = vec![f.clone()];
+                    items.extend(args);
+                    return Ok(Value::Projection(Arc::new(items)));
+                }
+                if self.depth >= self.max_depth {
+                    return Err(QError::Stack);
+                }
+                let mut frame = args;
+                frame.resize(proto.locals.len(), GENERIC_NULL);
+                self.depth += 1;
+                let saved_ns = self.ns;
+                self.ns = l.context;
+                let mut result = Ok(GENERIC_NULL);
+                for (i, stmt) in proto.body.iter().enumerate() {
+                    match self.eval(stmt, &mut frame) {
+                        Ok(v) => {
+                            if i + 1 == proto.body.len() {
+                                result = Ok(v);
+                            }
+                        }
+                        Err(Ctrl::Ret(v)) => {
+                            result = Ok(v);
+                            break;
+                        }
+                        Err(Ctrl::Err(e)) => {
+                            result = Err(e);
+                            break;
+                        }
+                    }
+                }
+                self.ns = saved_ns;
+                self.depth -= 1;
+                result
+            }
+            Value::Unary(code) => match args.len() {
+                1 => {
+                    prims::call_unary(self, *code, args.into_iter().next().unwrap_or(GENERIC_NULL))
+                }
+                _ => Err(QError::Rank),
+            },
+            Value::Binary(code) => match args.len() {
+                1 => Ok(Value::Projection(Arc::new(vec![
+                    f.clone(),
+                    args.into_iter().next().unwrap_or(GENERIC_NULL),
+                ]))),
+                2 => {
+                    let mut it = args.into_iter();
+                    let (x, y) =
+                        (it.next().unwrap_or(GENERIC_NULL), it.next().unwrap_or(GENERIC_NULL));
+                    prims::call_binary(self, *code, x, y)
+                }
+                _ => prims::call_variadic(self, *code, args),
+            },
+            Value::Projection(items) => {
+                let target = &items[0];
+                let holes = items[1..].iter().filter(|v| v.is_generic_null()).count();
+                let given = args.len();
+                let mut filled: Vec<Value> = Vec::with_capacity(items.len() - 1 + given);
+                let mut new = args.into_iter();
+                for a in &items[1..] {
+                    if a.is_generic_null() {
+                        filled.push(new.next().unwrap_or(GENERIC_NULL));
+                    } else {
+                        filled.push(a.clone());
+                    }
+                }
+                filled.extend(new);
+                if given < holes || filled.len() < self.valence(target) {
+                    let mut out = vec![target.clone()];
+                    out.extend(filled);
+                    return Ok(Value::Projection(Arc::new(out)));
+                }
+                self.apply(target, filled)
+            }
+            Value::Composition(fs) => {
+                let (last, rest) = fs.split_last().ok_or(QError::Type)?;
+                let mut v = self.apply(last, args)?;
+                for g in rest.iter().rev() {
+                    v = self.apply(g, vec![v])?;
+                }
+                Ok(v)
+            }
+            Value::Derived(d) => crate::iter::apply_derived(self, d.adverb, &d.function, args),
+            Value::Iterator(_) => Err(QError::Nyi),
+            Value::Long(h @ (-2 | -1 | 1 | 2)) if args.len() == 1 => {
+                self.write_handle(*h, &args[0])?;
+                Ok(f.clone())
+            }
+            Value::Int(h @ (-2 | -1 | 1 | 2)) if args.len() == 1 => {
+                self.write_handle(i64::from(*h), &args[0])?;
+                Ok(f.clone())
+            }
+            Value::Vector(_)
+            | Value::List(_)
+            | Value::Dict(_)
+            | Value::Table(_)
+            | Value::Enum(_) => prims::index::index_depth(self, f, &args),
+            Value::Symbol(s) => {
+                let target = self.lookup(*s)?;
+                prims::index::index_depth(self, &target, &args)
+            }
+            _ => Err(QError::Type),
+        }
+    }
+
+    /// `-1 "text"`, `1 "text"`, `-2 …`, `2 …`: console output (negative handles add a
+    /// newline; a list of strings writes one line each).
+    fn write_handle(&mut self, h: i64, v: &Value) -> QResult<()> {
+        let mut text = String::new();
+        match v {
+            Value::Vector(x) if x.ty() == fq_value::QType::CHAR => {
+                text.push_str(&String::from_utf8_lossy(x.as_bytes()));
+                if h < 0 {
+                    text.push('\n');
+                }
+            }
+            Value::Char(c) => {
+                text.push(*c as char);
+                if h < 0 {
+                    text.push('\n');
+                }
+            }
+            Value::List(l) => {
+                for it in l.items() {
+                    match it {
+                        Value::Vector(x) if x.ty() == fq_value::QType::CHAR => {
+                            text.push_str(&String::from_utf8_lossy(x.as_bytes()));
+                            text.push('\n');
+                        }
+                        _ => return Err(QError::Type),
+                    }
+                }
+            }
+            _ => return Err(QError::Type),
+        }
+        if h.abs() == 1 {
+            self.host.stdout(&text);
+        } else {
+            self.host.stderr(&text);
+        }
+        Ok(())
+    }
+
+    /// How many arguments a function takes before it runs.
+    pub fn valence(&self, f: &Value) -> usize {
+        match f {
+            Value::Lambda(l) => proto_of(l).map_or(1, |p| p.nparams),
+            Value::Unary(_) => 1,
+            Value::Binary(_) => 2,
+            Value::Projection(items) => {
+                let holes = items[1..].iter().filter(|v| v.is_generic_null()).count();
+                let v = self.valence(&items[0]);
+                (v + holes).saturating_sub(items.len() - 1)
+            }
+            Value::Composition(fs) => fs.last().map_or(1, |g| self.valence(g)),
+            Value::Derived(d) => match d.adverb {
+                Adverb::Each => self.valence(&d.function),
+                _ => 2,
+            },
+            _ => 1,
+        }
+    }
+}
+
+/// The error a signal raises: a symbol or string names it.
+pub fn signal_of(v: &Value) -> QError {
+    match v {
+        Value::Symbol(s) => QError::from_text(&s.name()),
+        Value::Vector(x) if x.ty() == fq_value::QType::CHAR => {
+            QError::from_text(&String::from_utf8_lossy(x.as_bytes()))
+        }
+        Value::Char(c) => QError::from_text(&(*c as char).to_string()),
+        _ => QError::Type,
+    }
+}
+
+/// q truthiness of a condition: a non-zero atom.
+pub fn truthy(v: &Value) -> QResult<bool> {
+    Ok(match v {
+        Value::Bool(b) => *b,
+        Value::Byte(x) | Value::Char(x) => *x != 0,
+        Value::Short(x) => *x != 0,
+        Value::Int(x)
+        | Value::Month(x)
+        | Value::Date(x)
+        | Value::Minute(x)
+        | Value::Second(x)
+        | Value::Time(x) => *x != 0,
+        Value::Long(x) | Value::Timestamp(x) | Value::Timespan(x) => *x != 0,
+        Value::Real(x) => *x != 0.0,
+        Value::Float(x) | Value::Datetime(x) => *x != 0.0,
+        Value::Symbol(_) | Value::Guid(_) => true,
+        _ => return Err(QError::Type),
+    })
+}
+
+fn build_table(keys: Vec<(Sym, Value)>, cols: Vec<(Sym, Value)>) -> QResult<Value> {
+    let all: Vec<&Value> = keys.iter().chain(cols.iter()).map(|(_, v)| v).collect();
+    let n = all
+        .iter()
+        .filter_map(|v| if v.is_atom() { None } else { v.list_len() })
+        .next()
+        .unwrap_or(1);
+    let column = |v: Value| -> QResult<Value> {
+        if v.is_atom() {
+            Ok(prims::list::take_n(&v, n as i64)?)
+        } else {
+            Ok(v)
+        }
+    };
+    let mk = |pairs: Vec<(Sym, Value)>| -> QResult<Table> {
+        let names: Vec<Sym> = pairs.iter().map(|(n, _)| *n).collect();
+        let mut cs = Vec::with_capacity(pairs.len());
+        for (_, v) in pairs {
+            cs.push(column(v)?);
+        }
+        Table::new(Vector::syms(&names), cs)
+    };
+    if keys.is_empty() {
+        return Ok(Value::Table(Arc::new(mk(cols)?)));
+    }
+    Value::keyed_table(mk(keys)?, mk(cols)?)
+}

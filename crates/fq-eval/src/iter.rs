@@ -1,0 +1,262 @@
+//! Iterators: each `'`, over `/`, scan `\`, each-prior `':`, each-right `/:`, each-left `\:`.
+
+use crate::atomic::{collapse, items};
+use crate::interp::Interp;
+use fq_value::{Adverb, QError, QResult, Value};
+
+fn item_list(v: &Value) -> QResult<Vec<Value>> {
+    match v {
+        Value::Dict(d) => items(&d.values).ok_or(QError::Type),
+        Value::Table(_) => {
+            let n = v.count();
+            (0..n).map(|i| crate::prims::index::index1(v, &Value::Long(i as i64))).collect()
+        }
+        a if a.is_atom() => Ok(vec![a.clone()]),
+        _ => items(v).ok_or(QError::Type),
+    }
+}
+
+/// Apply a derived function to its arguments.
+pub fn apply_derived(
+    i: &mut Interp,
+    adverb: Adverb,
+    f: &Value,
+    args: Vec<Value>,
+) -> QResult<Value> {
+    match adverb {
+        Adverb::Each => each(i, f, args),
+        Adverb::Over => over_scan(i, f, args, false),
+        Adverb::Scan => over_scan(i, f, args, true),
+        Adverb::EachPrior => prior(i, f, args),
+        Adverb::EachRight => {
+            let [x, y] = two(args)?;
+            let ys = item_list(&y)?;
+            let out: QResult<Vec<Value>> =
+                ys.into_iter().map(|b| i.apply(f, vec![x.clone(), b])).collect();
+            Ok(keep_dict(&y, collapse(out?)))
+        }
+        Adverb::EachLeft => {
+            let [x, y] = two(args)?;
+            let xs = item_list(&x)?;
+            let out: QResult<Vec<Value>> =
+                xs.into_iter().map(|a| i.apply(f, vec![a, y.clone()])).collect();
+            Ok(keep_dict(&x, collapse(out?)))
+        }
+    }
+}
+
+fn two(args: Vec<Value>) -> QResult<[Value; 2]> {
+    <[Value; 2]>::try_from(args).map_err(|_| QError::Rank)
+}
+
+fn keep_dict(src: &Value, out: Value) -> Value {
+    match src {
+        Value::Dict(d) => Value::dict(d.keys.clone(), out.clone()).unwrap_or(out),
+        _ => out,
+    }
+}
+
+fn each(i: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
+    if args.len() == 1 {
+        let x = &args[0];
+        if x.is_atom() {
+            return i.apply(f, args);
+        }
+        let xs = item_list(x)?;
+        let out: QResult<Vec<Value>> = xs.into_iter().map(|a| i.apply(f, vec![a])).collect();
+        return Ok(keep_dict(x, collapse(out?)));
+    }
+    // Each-both: atoms extend, lists must conform.
+    let n = args.iter().filter(|a| !a.is_atom()).map(|a| a.count()).next();
+    let Some(n) = n else { return i.apply(f, args) };
+    let lists: Vec<Option<Vec<Value>>> = args
+        .iter()
+        .map(|a| if a.is_atom() { Ok(None) } else { item_list(a).map(Some) })
+        .collect::<QResult<_>>()?;
+    if lists.iter().flatten().any(|l| l.len() != n) {
+        return Err(QError::Length);
+    }
+    let mut out = Vec::with_capacity(n);
+    for k in 0..n {
+        let a: Vec<Value> = args
+            .iter()
+            .zip(&lists)
+            .map(|(x, l)| match l {
+                Some(l) => l[k].clone(),
+                None => x.clone(),
+            })
+            .collect();
+        out.push(i.apply(f, a)?);
+    }
+    Ok(collapse(out))
+}
+
+fn over_scan(i: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QResult<Value> {
+    let valence = i.valence(f);
+    if valence == 1 {
+        return unary_iterate(i, f, args, scan);
+    }
+    match args.len() {
+        1 => {
+            // Reduce.
+            let x = &args[0];
+            if let (Some(fast), false) = (fast_reduce(i, f, x)?, scan) {
+                return Ok(fast);
+            }
+            let xs = item_list(x)?;
+            let mut it = xs.into_iter();
+            let Some(mut acc) = it.next() else {
+                return Ok(if scan { x.clone() } else { empty_reduce(f) });
+            };
+            let mut out = vec![acc.clone()];
+            for b in it {
+                acc = i.apply(f, vec![acc, b])?;
+                if scan {
+                    out.push(acc.clone());
+                }
+            }
+            Ok(if scan { keep_dict(x, collapse(out)) } else { acc })
+        }
+        2 => {
+            let [seed, x] = two(args)?;
+            let xs = item_list(&x)?;
+            let mut acc = seed;
+            let mut out = Vec::with_capacity(xs.len());
+            for b in xs {
+                acc = i.apply(f, vec![acc, b])?;
+                if scan {
+                    out.push(acc.clone());
+                }
+            }
+            Ok(if scan { collapse(out) } else { acc })
+        }
+        n if n == valence && n > 2 => {
+            // Multi-argument over: the first is the seed, the rest conform.
+            let seed = args[0].clone();
+            let lists: Vec<Vec<Value>> = args[1..].iter().map(item_list).collect::<QResult<_>>()?;
+            let len = lists.iter().map(Vec::len).max().unwrap_or(0);
+            let mut acc = seed;
+            let mut out = Vec::new();
+            for k in 0..len {
+                let mut a = vec![acc];
+                for l in &lists {
+                    a.push(l.get(k).cloned().ok_or(QError::Length)?);
+                }
+                acc = i.apply(f, a)?;
+                if scan {
+                    out.push(acc.clone());
+                }
+            }
+            Ok(if scan { collapse(out) } else { acc })
+        }
+        _ => Err(QError::Rank),
+    }
+}
+
+/// `+/` of an empty list is the identity of `+`.
+fn empty_reduce(f: &Value) -> Value {
+    match f {
+        Value::Binary(1) => Value::Long(0),
+        Value::Binary(3) => Value::Long(1),
+        _ => fq_value::GENERIC_NULL,
+    }
+}
+
+/// Reductions with a kernel: `+/ */ |/ &/` on vectors.
+fn fast_reduce(i: &mut Interp, f: &Value, x: &Value) -> QResult<Option<Value>> {
+    if !matches!(x, Value::Vector(_)) {
+        return Ok(None);
+    }
+    Ok(match f {
+        Value::Binary(1) => Some(crate::prims::math::sum(i, x.clone())?),
+        Value::Binary(3) => Some(crate::prims::math::prd(i, x.clone())?),
+        Value::Binary(6) => Some(crate::prims::math::max(i, x.clone())?),
+        Value::Binary(5) => Some(crate::prims::math::min(i, x.clone())?),
+        _ => None,
+    })
+}
+
+/// Unary over/scan: converge, do (`n f/x`) or while (`cond f/x`).
+fn unary_iterate(i: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QResult<Value> {
+    match args.len() {
+        1 => {
+            // Converge: until the result matches the previous one or the first.
+            let first = args.into_iter().next().unwrap_or(fq_value::GENERIC_NULL);
+            let mut prev = first.clone();
+            let mut out = vec![first.clone()];
+            loop {
+                let next = i.apply(f, vec![prev.clone()])?;
+                if next == prev || next == first {
+                    break;
+                }
+                if scan {
+                    out.push(next.clone());
+                }
+                prev = next;
+            }
+            Ok(if scan { collapse(out) } else { prev })
+        }
+        2 => {
+            let [n, x] = two(args)?;
+            let mut acc = x;
+            let mut out = vec![acc.clone()];
+            if let Some(count) = crate::convert::atom_i64(&n) {
+                for _ in 0..count.max(0) {
+                    acc = i.apply(f, vec![acc])?;
+                    if scan {
+                        out.push(acc.clone());
+                    }
+                }
+            } else {
+                loop {
+                    let c = i.apply(&n, vec![acc.clone()])?;
+                    if !crate::interp::truthy(&c)? {
+                        break;
+                    }
+                    acc = i.apply(f, vec![acc])?;
+                    if scan {
+                        out.push(acc.clone());
+                    }
+                }
+            }
+            Ok(if scan { collapse(out) } else { acc })
+        }
+        _ => Err(QError::Rank),
+    }
+}
+
+fn prior(i: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
+    let (seed, x) = match args.len() {
+        1 => (None, args.into_iter().next().unwrap_or(fq_value::GENERIC_NULL)),
+        2 => {
+            let [s, x] = two(args)?;
+            (Some(s), x)
+        }
+        _ => return Err(QError::Rank),
+    };
+    let xs = item_list(&x)?;
+    let mut out = Vec::with_capacity(xs.len());
+    for k in 0..xs.len() {
+        let prev = if k == 0 {
+            match &seed {
+                Some(s) => s.clone(),
+                None => {
+                    // Without a seed the first item pairs with the null of its type
+                    // (for `-':` this keeps the first item).
+                    match f {
+                        Value::Binary(2) | Value::Binary(1) => {
+                            out.push(xs[0].clone());
+                            continue;
+                        }
+                        _ => fq_value::Value::null_of(xs[0].qtype())
+                            .unwrap_or(fq_value::GENERIC_NULL),
+                    }
+                }
+            }
+        } else {
+            xs[k - 1].clone()
+        };
+        out.push(i.apply(f, vec![xs[k].clone(), prev])?);
+    }
+    Ok(keep_dict(&x, collapse(out)))
+}

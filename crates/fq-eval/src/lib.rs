@@ -1,0 +1,38 @@
+//! The q interpreter.
+//!
+//! [`Interp`] owns a workspace of globals and evaluates q: source is parsed by
+//! `fq-syntax`, compiled to [`node::Node`]s (locals resolved to slots, primitives to
+//! codes) and evaluated by a tree walker. All IO goes through a [`Host`].
+
+mod atomic;
+pub mod compile;
+mod convert;
+pub mod host;
+mod interp;
+mod iter;
+mod lane;
+pub mod node;
+pub mod prims;
+pub mod script;
+pub mod system;
+
+pub use host::{Host, MemHost, NativeHost};
+pub use interp::{Console, Interp};
+
+impl Interp {
+    /// A throwaway interpreter for primitives that need one to call back into q but
+    /// have no workspace state to touch.
+    pub(crate) fn scratch() -> Interp {
+        Interp::new(Box::new(MemHost::default()))
+    }
+
+    /// Render a value as the console shows it.
+    pub fn show(&self, v: &fq_value::Value) -> String {
+        let s = fq_format::Settings {
+            rows: self.console.rows,
+            cols: self.console.cols,
+            precision: self.console.precision,
+        };
+        fq_format::show(v, &s)
+    }
+}

@@ -1,0 +1,89 @@
+//! The compiled form of q code: names resolved to local slots or global symbols,
+//! primitives resolved to their codes, so evaluation does no string work.
+
+use fq_value::{Adverb, Sym, Value};
+use std::sync::Arc;
+
+/// A compiled expression.
+#[derive(Clone, Debug)]
+pub enum Node {
+    /// A constant (literals, builtin functions).
+    Const(Value),
+    /// A local variable or parameter.
+    Local(u16),
+    /// A global variable, by name as written.
+    Global(Sym),
+    /// A primitive applied monadically: `-x`, `#x`, `count x`.
+    Monad(u8, Box<Node>),
+    /// A primitive applied dyadically: `x+y`.
+    Dyad(u8, Box<Node>, Box<Node>),
+    /// General application; `None` arguments are elided (projection).
+    Apply(Box<Node>, Vec<Option<Node>>),
+    /// An iterator applied to a function value.
+    Derive(Adverb, Box<Node>),
+    /// `(a;b;c)`.
+    List(Vec<Node>),
+    /// A lambda (its compiled body is shared by every value made from it).
+    Lambda(Value),
+    /// `name:value` for a local.
+    SetLocal(u16, Box<Node>),
+    /// `name:value` (top level) or `name::value` for a global.
+    SetGlobal(Sym, Box<Node>),
+    /// Indexed and/or compound assignment: `x[i]:v`, `x+:v`, `x[i]+:v`.
+    Amend {
+        /// The variable.
+        target: Target,
+        /// Indices (`None` elided = all).
+        indices: Option<Vec<Option<Node>>>,
+        /// The operator for compound assignment.
+        op: Option<Box<Node>>,
+        /// The right-hand side.
+        value: Box<Node>,
+    },
+    /// `:x`.
+    Return(Box<Node>),
+    /// `'x`.
+    Signal(Box<Node>),
+    /// `$[c;t;f…]`.
+    Cond(Vec<Node>),
+    /// `if[c;…]`.
+    If(Vec<Node>),
+    /// `do[n;…]`.
+    Do(Vec<Node>),
+    /// `while[c;…]`.
+    While(Vec<Node>),
+    /// `[a;b]`: the last value.
+    Block(Vec<Node>),
+    /// `([k…] c…)`.
+    Table {
+        /// Key columns.
+        keys: Vec<(Sym, Node)>,
+        /// Value columns.
+        cols: Vec<(Sym, Node)>,
+    },
+    /// Nothing: evaluates to `::`.
+    Nil,
+}
+
+/// Where an amend writes.
+#[derive(Clone, Copy, Debug)]
+pub enum Target {
+    /// A local slot.
+    Local(u16),
+    /// A global name.
+    Global(Sym),
+}
+
+/// A compiled lambda: parameter count, local slots and body.
+#[derive(Debug)]
+pub struct Proto {
+    /// Number of parameters (the valence).
+    pub nparams: usize,
+    /// Local names (parameters first).
+    pub locals: Vec<Sym>,
+    /// Statements.
+    pub body: Vec<Node>,
+}
+
+/// A lambda's compiled form, attached to `fq_value::Lambda::compiled`.
+pub type CompiledLambda = Arc<Proto>;

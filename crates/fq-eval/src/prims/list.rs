@@ -1,0 +1,1818 @@
+//! List, dictionary and table primitives: `til count first last , # _ ! ? where group
+//! distinct asc iasc in within except union cut sv vs $` and friends.
+
+use super::compare::{atom_cmp, fcmp, sym_cmp};
+use super::index::{gather, index1};
+use crate::atomic::{atomic1, collapse, empty_like, items};
+use crate::convert::{atom_i64, atoms_to_vector, enlist_atom, vector_i64};
+use crate::interp::Interp;
+use fq_value::{Attr, Dict, QError, QResult, QType, Sym, Table, Value, Vector, GENERIC_NULL};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+fn longs(v: Vec<i64>) -> Value {
+    Value::Vector(Vector::longs(&v))
+}
+
+fn count_of(v: &Value) -> usize {
+    v.count()
+}
+
+/// `til n`.
+pub fn til(_: &mut Interp, x: Value) -> QResult<Value> {
+    let n = atom_i64(&x).ok_or(QError::Type)?;
+    if n < 0 {
+        return Err(QError::Domain);
+    }
+    if n > 1 << 40 {
+        return Err(QError::Limit);
+    }
+    let mut v = Vector::zeroed(QType::LONG, n as usize);
+    for (i, s) in v.make_mut::<i64>().iter_mut().enumerate() {
+        *s = i as i64;
+    }
+    Ok(Value::Vector(v))
+}
+
+/// `first x`.
+pub fn first(_: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(match &x {
+        Value::Dict(d) => match &d.values {
+            Value::Table(_) => index1(&d.values, &Value::Long(0))?,
+            v => first_item(v),
+        },
+        Value::Table(_) => index1(&x, &Value::Long(0))?,
+        v if v.is_atom() => v.clone(),
+        v => first_item(v),
+    })
+}
+
+fn first_item(v: &Value) -> Value {
+    match v {
+        Value::Vector(x) if x.is_empty() => Value::null_of(x.ty()).unwrap_or(GENERIC_NULL),
+        Value::List(l) if l.is_empty() => GENERIC_NULL,
+        _ => index1(v, &Value::Long(0)).unwrap_or(GENERIC_NULL),
+    }
+}
+
+/// `last x`.
+pub fn last(_: &mut Interp, x: Value) -> QResult<Value> {
+    let n = count_of(&x) as i64;
+    Ok(match &x {
+        Value::Dict(d) => index1(&d.values, &Value::Long(n - 1))?,
+        v if v.is_atom() => v.clone(),
+        Value::Vector(v) if v.is_empty() => Value::null_of(v.ty()).unwrap_or(GENERIC_NULL),
+        Value::List(l) if l.is_empty() => GENERIC_NULL,
+        v => index1(v, &Value::Long(n - 1))?,
+    })
+}
+
+/// `reverse x`.
+pub fn reverse(_: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(match &x {
+        Value::Vector(v) => {
+            let idx: Vec<i64> = (0..v.len() as i64).rev().collect();
+            gather(v, &idx)
+        }
+        Value::List(l) => Value::list(l.items().iter().rev().cloned().collect()),
+        Value::Dict(d) => {
+            let mut i = Interp::scratch();
+            Value::dict(reverse(&mut i, d.keys.clone())?, reverse(&mut i, d.values.clone())?)?
+        }
+        Value::Table(t) => {
+            let mut i = Interp::scratch();
+            let cols: QResult<Vec<Value>> =
+                t.columns().iter().map(|c| reverse(&mut i, c.clone())).collect();
+            Value::Table(Arc::new(Table::new(t.names().clone(), cols?)?))
+        }
+        a => a.clone(),
+    })
+}
+
+/// `where x`: indices repeated by count (booleans: the true positions).
+pub fn where_(_: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Vector(v) => {
+            if v.ty() == QType::BOOLEAN {
+                let out: Vec<i64> = v
+                    .as_slice::<u8>()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &b)| b != 0)
+                    .map(|(i, _)| i as i64)
+                    .collect();
+                return Ok(longs(out));
+            }
+            let ns = vector_i64(v).ok_or(QError::Type)?;
+            let mut out = Vec::new();
+            for (i, &n) in ns.iter().enumerate() {
+                if n < 0 {
+                    return Err(QError::Domain);
+                }
+                out.extend(std::iter::repeat_n(i as i64, n as usize));
+            }
+            Ok(longs(out))
+        }
+        Value::Dict(d) => {
+            let mut i = Interp::scratch();
+            let w = where_(&mut i, d.values.clone())?;
+            index1(&d.keys, &w)
+        }
+        Value::Bool(true) => Ok(longs(vec![0])),
+        Value::Bool(false) => Ok(longs(vec![])),
+        a => {
+            let n = atom_i64(a).ok_or(QError::Type)?;
+            Ok(longs(vec![0; n.max(0) as usize]))
+        }
+    }
+}
+
+/// Sort order of a list's items (stable), ascending.
+pub fn grade(x: &Value) -> QResult<Vec<i64>> {
+    let n = count_of(x);
+    let mut idx: Vec<i64> = (0..n as i64).collect();
+    match x {
+        Value::Vector(v) => match v.ty().code() {
+            1 | 4 | 10 => {
+                let s = v.as_slice::<u8>();
+                idx.sort_by_key(|&i| s[i as usize]);
+            }
+            5 => {
+                let s = v.as_slice::<i16>();
+                idx.sort_by_key(|&i| s[i as usize]);
+            }
+            6 | 13 | 14 | 17 | 18 | 19 => {
+                let s = v.as_slice::<i32>();
+                idx.sort_by_key(|&i| s[i as usize]);
+            }
+            7 | 12 | 16 => {
+                let s = v.as_slice::<i64>();
+                idx.sort_by_key(|&i| s[i as usize]);
+            }
+            8 => {
+                let s = v.as_slice::<f32>();
+                idx.sort_by(|&a, &b| fcmp(f64::from(s[a as usize]), f64::from(s[b as usize])));
+            }
+            9 | 15 => {
+                let s = v.as_slice::<f64>();
+                idx.sort_by(|&a, &b| total(s[a as usize], s[b as usize]));
+            }
+            11 => {
+                let s = v.as_slice::<Sym>();
+                idx.sort_by(|&a, &b| sym_cmp(s[a as usize], s[b as usize]));
+            }
+            2 => {
+                let s = v.as_slice::<[u8; 16]>();
+                idx.sort_by_key(|&i| s[i as usize]);
+            }
+            _ => return Err(QError::Type),
+        },
+        Value::List(l) => {
+            let its = l.items();
+            idx.sort_by(|&a, &b| list_cmp(&its[a as usize], &its[b as usize]));
+        }
+        Value::Dict(d) => return grade(&d.values),
+        _ => return Err(QError::Type),
+    }
+    Ok(idx)
+}
+
+fn total(a: f64, b: f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+    }
+}
+
+/// Order of two list items for sorting: atoms by value, lists lexicographically.
+pub fn list_cmp(a: &Value, b: &Value) -> Ordering {
+    match (a.is_atom(), b.is_atom()) {
+        (true, true) => atom_cmp(a, b),
+        _ => {
+            let (x, y) = (
+                items(a).unwrap_or_else(|| vec![a.clone()]),
+                items(b).unwrap_or_else(|| vec![b.clone()]),
+            );
+            for (p, q) in x.iter().zip(&y) {
+                let o = list_cmp(p, q);
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            x.len().cmp(&y.len())
+        }
+    }
+}
+
+/// `iasc x`.
+pub fn iasc(_: &mut Interp, x: Value) -> QResult<Value> {
+    if let Value::Dict(d) = &x {
+        let g = grade(&d.values)?;
+        return index1(&d.keys, &longs(g));
+    }
+    Ok(longs(grade(&x)?))
+}
+
+/// `idesc x`: descending, stable.
+pub fn idesc(_: &mut Interp, x: Value) -> QResult<Value> {
+    let g = grade(&x)?;
+    // Stable descending: reverse the ascending grade of equal runs kept in order.
+    let n = g.len();
+    let mut out = Vec::with_capacity(n);
+    let mut k = n;
+    let items_eq = |a: i64, b: i64| -> bool {
+        let (p, q) = (
+            index1(&x, &Value::Long(a)).unwrap_or(GENERIC_NULL),
+            index1(&x, &Value::Long(b)).unwrap_or(GENERIC_NULL),
+        );
+        list_cmp(&p, &q) == Ordering::Equal
+    };
+    while k > 0 {
+        let mut j = k - 1;
+        while j > 0 && items_eq(g[j - 1], g[k - 1]) {
+            j -= 1;
+        }
+        out.extend_from_slice(&g[j..k]);
+        k = j;
+    }
+    if let Value::Dict(d) = &x {
+        return index1(&d.keys, &longs(out));
+    }
+    Ok(longs(out))
+}
+
+/// `asc x`: sorted, with `s#` on the result.
+pub fn asc(_: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Dict(d) => {
+            let g = longs(grade(&d.values)?);
+            Value::dict(index1(&d.keys, &g)?, set_sorted(index1(&d.values, &g)?))
+        }
+        Value::Table(_) => Err(QError::Nyi),
+        v if v.is_atom() => Ok(v.clone()),
+        v => Ok(set_sorted(index1(v, &longs(grade(v)?))?)),
+    }
+}
+
+fn set_sorted(v: Value) -> Value {
+    match v {
+        Value::Vector(x) => Value::Vector(x.with_attr(Attr::Sorted)),
+        other => other,
+    }
+}
+
+/// `desc x`.
+pub fn desc(i: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Dict(d) => {
+            let g = idesc(i, d.values.clone())?;
+            Value::dict(index1(&d.keys, &g)?, index1(&d.values, &g)?)
+        }
+        v if v.is_atom() => Ok(v.clone()),
+        v => {
+            let g = idesc(i, v.clone())?;
+            index1(v, &g)
+        }
+    }
+}
+
+/// `rank x`: position of each item in the sorted order.
+pub fn rank(_: &mut Interp, x: Value) -> QResult<Value> {
+    let g = grade(&x)?;
+    let mut r = vec![0i64; g.len()];
+    for (pos, &i) in g.iter().enumerate() {
+        r[i as usize] = pos as i64;
+    }
+    Ok(longs(r))
+}
+
+/// Distinct items in first-seen order, and for each item its group.
+fn group_positions(x: &Value) -> QResult<(Vec<usize>, Vec<Vec<i64>>)> {
+    let mut firsts: Vec<usize> = Vec::new();
+    let mut groups: Vec<Vec<i64>> = Vec::new();
+    match x {
+        Value::Vector(v) if v.elem_size() <= 8 && !matches!(v.ty().code(), 8 | 9 | 15) => {
+            let keys: Vec<i64> = match v.ty().code() {
+                11 => v.as_slice::<Sym>().iter().map(|s| i64::from(s.id())).collect(),
+                1 | 4 | 10 => v.as_slice::<u8>().iter().map(|&b| i64::from(b)).collect(),
+                5 => v.as_slice::<i16>().iter().map(|&b| i64::from(b)).collect(),
+                6 | 13 | 14 | 17 | 18 | 19 => {
+                    v.as_slice::<i32>().iter().map(|&b| i64::from(b)).collect()
+                }
+                _ => v.as_slice::<i64>().to_vec(),
+            };
+            let mut map: fq_value::hash::FxHashMap<i64, usize> =
+                fq_value::hash::FxHashMap::default();
+            for (i, k) in keys.iter().enumerate() {
+                let g = *map.entry(*k).or_insert_with(|| {
+                    firsts.push(i);
+                    groups.push(Vec::new());
+                    groups.len() - 1
+                });
+                groups[g].push(i as i64);
+            }
+        }
+        _ => {
+            let its = items(x).ok_or(QError::Type)?;
+            for (i, it) in its.iter().enumerate() {
+                match firsts.iter().position(|&f| &its[f] == it) {
+                    Some(g) => groups[g].push(i as i64),
+                    None => {
+                        firsts.push(i);
+                        groups.push(vec![i as i64]);
+                    }
+                }
+            }
+        }
+    }
+    Ok((firsts, groups))
+}
+
+/// `distinct x`.
+pub fn distinct(_: &mut Interp, x: Value) -> QResult<Value> {
+    if x.is_atom() {
+        return Err(QError::Type);
+    }
+    if let Value::Table(_) = x {
+        return Err(QError::Nyi);
+    }
+    let (firsts, _) = group_positions(&x)?;
+    index1(&x, &longs(firsts.iter().map(|&i| i as i64).collect()))
+}
+
+/// `group x`: dict of distinct items to their positions.
+pub fn group(_: &mut Interp, x: Value) -> QResult<Value> {
+    let (firsts, groups) = group_positions(&x)?;
+    let keys = index1(&x, &longs(firsts.iter().map(|&i| i as i64).collect()))?;
+    let vals = Value::list(groups.into_iter().map(longs).collect());
+    Value::dict(keys, vals)
+}
+
+/// `differ x`: true where an item differs from its predecessor.
+pub fn differ(_: &mut Interp, x: Value) -> QResult<Value> {
+    let its = items(&x).ok_or(QError::Type)?;
+    let out: Vec<bool> = (0..its.len()).map(|i| i == 0 || its[i] != its[i - 1]).collect();
+    Ok(Value::Vector(Vector::bools(&out)))
+}
+
+/// `prev x`.
+pub fn prev(_: &mut Interp, x: Value) -> QResult<Value> {
+    shift(&x, 1)
+}
+/// `next x`.
+pub fn next(_: &mut Interp, x: Value) -> QResult<Value> {
+    shift(&x, -1)
+}
+
+fn shift(x: &Value, by: i64) -> QResult<Value> {
+    let n = count_of(x) as i64;
+    let idx: Vec<i64> = (0..n).map(|i| i - by).collect();
+    match x {
+        Value::List(l) => {
+            let its: Vec<Value> = idx
+                .iter()
+                .map(|&i| {
+                    if i >= 0 && i < n {
+                        l.items()[i as usize].clone()
+                    } else {
+                        empty_of(l.items().first())
+                    }
+                })
+                .collect();
+            Ok(Value::list(its))
+        }
+        _ => index1(x, &longs(idx)),
+    }
+}
+
+fn empty_of(v: Option<&Value>) -> Value {
+    match v {
+        Some(a) if a.is_atom() => Value::null_of(a.qtype()).unwrap_or(GENERIC_NULL),
+        Some(Value::Vector(x)) => Value::Vector(Vector::empty(x.ty())),
+        _ => GENERIC_NULL,
+    }
+}
+
+/// `x xprev y`.
+pub fn xprev(_: &mut Interp, n: Value, x: Value) -> QResult<Value> {
+    let k = atom_i64(&n).ok_or(QError::Type)?;
+    shift(&x, k)
+}
+
+/// `enlist x`.
+pub fn enlist(_: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(match &x {
+        Value::Dict(d) if !d.is_keyed_table() => {
+            // enlist of a dict with symbol keys is a one-row table.
+            match (&d.keys, items(&d.values)) {
+                (Value::Vector(k), Some(vals)) if k.ty() == QType::SYMBOL => {
+                    let cols: Vec<Value> = vals.iter().map(enlist_atom_or_list).collect();
+                    Value::Table(Arc::new(Table::new(k.clone(), cols)?))
+                }
+                _ => Value::list(vec![x.clone()]),
+            }
+        }
+        a if a.is_atom() => enlist_atom(a),
+        _ => Value::list(vec![x.clone()]),
+    })
+}
+
+fn enlist_atom_or_list(v: &Value) -> Value {
+    if v.is_atom() {
+        enlist_atom(v)
+    } else {
+        Value::list(vec![v.clone()])
+    }
+}
+
+/// `key x`.
+pub fn key(i: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Dict(d) => Ok(d.keys.clone()),
+        Value::Table(_) => Err(QError::Type),
+        Value::Symbol(s) => {
+            // key of a namespace: its names; of a variable name: itself if defined.
+            let name = s.as_bytes();
+            if name.first() == Some(&b'.') || name.is_empty() {
+                let prefix = if name.is_empty() || name == b"." {
+                    Vec::new()
+                } else {
+                    [name, b"."].concat()
+                };
+                let names: Vec<Sym> = i
+                    .global_names()
+                    .into_iter()
+                    .filter_map(|g| {
+                        let b = g.as_bytes();
+                        let rest = b.strip_prefix(prefix.as_slice())?;
+                        if prefix.is_empty() && b.first() == Some(&b'.') {
+                            return None;
+                        }
+                        (!rest.contains(&b'.')).then(|| Sym::from_bytes(rest))
+                    })
+                    .collect();
+                let mut all = vec![Sym::EMPTY];
+                all.extend(names);
+                return Ok(Value::Vector(Vector::syms(&all)));
+            }
+            Ok(if i.get(*s).is_some() { x.clone() } else { Value::list(vec![]) })
+        }
+        Value::Vector(v) => {
+            if v.ty() == QType::SYMBOL {
+                return Err(QError::Type);
+            }
+            til(i, x)
+        }
+        a => til(i, a.clone()),
+    }
+}
+
+/// `value x`.
+pub fn value(i: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Dict(d) => Ok(d.values.clone()),
+        Value::Symbol(s) => i.eval_str(&s.name()),
+        Value::Vector(v) if v.ty() == QType::CHAR => {
+            i.eval_str(&String::from_utf8_lossy(v.as_bytes()))
+        }
+        Value::Lambda(l) => {
+            let params = crate::compile::lambda_params(l)?;
+            let locals = crate::compile::lambda_locals(l)?;
+            Ok(Value::list(vec![
+                Value::Vector(Vector::bytes(&[])),
+                Value::Vector(Vector::syms(&params)),
+                Value::Vector(Vector::syms(&locals)),
+                Value::list(vec![Value::Symbol(l.context)]),
+                Value::string(&l.source_text()),
+            ]))
+        }
+        Value::Projection(items) | Value::Composition(items) => {
+            Ok(Value::list(items.as_ref().clone()))
+        }
+        Value::Derived(d) => Ok(d.function.clone()),
+        Value::Enum(e) => Ok(e.indices.clone().into()),
+        Value::List(_) => {
+            let its = items(&x).ok_or(QError::Type)?;
+            let (f, args) = its.split_first().ok_or(QError::Type)?;
+            let f = match f {
+                Value::Symbol(s) => i.eval_str(&s.name())?,
+                Value::Vector(v) if v.ty() == QType::CHAR => {
+                    i.eval_str(&String::from_utf8_lossy(v.as_bytes()))?
+                }
+                other => other.clone(),
+            };
+            i.apply(&f, args.to_vec())
+        }
+        a => Ok(a.clone()),
+    }
+}
+
+/// `string x`.
+pub fn string(i: &mut Interp, x: Value) -> QResult<Value> {
+    let s = fq_format::Settings {
+        rows: i.console.rows,
+        cols: i.console.cols,
+        precision: i.console.precision,
+    };
+    fn one(v: &Value, s: &fq_format::Settings) -> QResult<Value> {
+        match v {
+            Value::Char(c) => Ok(Value::Vector(Vector::chars(&[*c]))),
+            Value::Vector(x) if x.ty() == QType::CHAR => Ok(Value::list(
+                x.as_bytes().iter().map(|c| Value::Vector(Vector::chars(&[*c]))).collect(),
+            )),
+            Value::Vector(x) => {
+                let out: QResult<Vec<Value>> =
+                    (0..x.len()).filter_map(|k| x.get(k)).map(|a| one(&a, s)).collect();
+                Ok(Value::list(out?))
+            }
+            Value::Symbol(sy) => Ok(Value::Vector(Vector::chars(sy.as_bytes()))),
+            a if a.is_atom() => Ok(Value::string(&fq_format::atom_text(a, s))),
+            Value::List(l) => {
+                let out: QResult<Vec<Value>> = l.items().iter().map(|a| one(a, s)).collect();
+                Ok(Value::list(out?))
+            }
+            Value::Dict(d) => Value::dict(d.keys.clone(), one(&d.values, s)?),
+            Value::Table(t) => {
+                let cols: QResult<Vec<Value>> = t.columns().iter().map(|c| one(c, s)).collect();
+                Ok(Value::Table(Arc::new(Table::new(t.names().clone(), cols?)?)))
+            }
+            other => Ok(Value::string(&fq_format::repr(other, s))),
+        }
+    }
+    one(&x, &s)
+}
+
+fn map_chars(x: &Value, f: fn(u8) -> u8) -> QResult<Value> {
+    atomic1(x, &|v| match v {
+        Value::Char(c) => Ok(Value::Char(f(*c))),
+        Value::Symbol(s) => Ok(Value::Symbol(Sym::from_bytes(
+            &s.as_bytes().iter().map(|&c| f(c)).collect::<Vec<_>>(),
+        ))),
+        Value::Vector(x) if x.ty() == QType::CHAR => Ok(Value::Vector(Vector::chars(
+            &x.as_bytes().iter().map(|&c| f(c)).collect::<Vec<_>>(),
+        ))),
+        Value::Vector(x) if x.ty() == QType::SYMBOL => {
+            let out: Vec<Sym> = x
+                .as_slice::<Sym>()
+                .iter()
+                .map(|s| Sym::from_bytes(&s.as_bytes().iter().map(|&c| f(c)).collect::<Vec<_>>()))
+                .collect();
+            Ok(Value::Vector(Vector::syms(&out)))
+        }
+        _ => Err(QError::Type),
+    })
+}
+
+/// `lower x`.
+pub fn lower(_: &mut Interp, x: Value) -> QResult<Value> {
+    map_chars(&x, |c| c.to_ascii_lowercase())
+}
+/// `upper x`.
+pub fn upper(_: &mut Interp, x: Value) -> QResult<Value> {
+    map_chars(&x, |c| c.to_ascii_uppercase())
+}
+
+fn trim_with(x: &Value, left: bool, right: bool) -> QResult<Value> {
+    let t = |b: &[u8]| -> Vec<u8> {
+        let mut s = b;
+        if left {
+            while let [b' ', rest @ ..] = s {
+                s = rest;
+            }
+        }
+        if right {
+            while let [rest @ .., b' '] = s {
+                s = rest;
+            }
+        }
+        s.to_vec()
+    };
+    match x {
+        Value::Vector(v) if v.ty() == QType::CHAR => {
+            Ok(Value::Vector(Vector::chars(&t(v.as_bytes()))))
+        }
+        Value::List(l) => {
+            let out: QResult<Vec<Value>> =
+                l.items().iter().map(|a| trim_with(a, left, right)).collect();
+            Ok(Value::list(out?))
+        }
+        Value::Char(c) => {
+            Ok(if *c == b' ' { Value::Vector(Vector::chars(&[])) } else { x.clone() })
+        }
+        _ => Err(QError::Type),
+    }
+}
+/// `trim x`.
+pub fn trim(_: &mut Interp, x: Value) -> QResult<Value> {
+    trim_with(&x, true, true)
+}
+/// `ltrim x`.
+pub fn ltrim(_: &mut Interp, x: Value) -> QResult<Value> {
+    trim_with(&x, true, false)
+}
+/// `rtrim x`.
+pub fn rtrim(_: &mut Interp, x: Value) -> QResult<Value> {
+    trim_with(&x, false, true)
+}
+
+/// `cols t`.
+pub fn cols(i: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Table(t) => Ok(Value::Vector(t.names().clone())),
+        Value::Dict(d) if d.is_keyed_table() => {
+            let (Value::Table(k), Value::Table(v)) = (&d.keys, &d.values) else {
+                return Err(QError::Type);
+            };
+            let mut n = k.names().as_slice::<Sym>().to_vec();
+            n.extend_from_slice(v.names().as_slice::<Sym>());
+            Ok(Value::Vector(Vector::syms(&n)))
+        }
+        Value::Symbol(s) => {
+            let v = i
+                .get(*s)
+                .cloned()
+                .ok_or_else(|| QError::Undefined(Arc::from(s.name().as_ref())))?;
+            cols(i, v)
+        }
+        _ => Err(QError::Type),
+    }
+}
+
+/// `keys t`.
+pub fn keys(i: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Dict(d) if d.is_keyed_table() => {
+            let Value::Table(k) = &d.keys else { return Err(QError::Type) };
+            Ok(Value::Vector(k.names().clone()))
+        }
+        Value::Table(_) => Ok(Value::Vector(Vector::syms(&[]))),
+        Value::Symbol(s) => {
+            let v = i
+                .get(*s)
+                .cloned()
+                .ok_or_else(|| QError::Undefined(Arc::from(s.name().as_ref())))?;
+            keys(i, v)
+        }
+        _ => Err(QError::Type),
+    }
+}
+
+/// `attr x`.
+pub fn attr(_: &mut Interp, x: Value) -> QResult<Value> {
+    Ok(Value::Symbol(match x.attr().letter() {
+        Some(c) => Sym::new(&c.to_string()),
+        None => Sym::EMPTY,
+    }))
+}
+
+/// `raze x`: join the items.
+pub fn raze(i: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::List(l) => {
+            let mut acc: Option<Value> = None;
+            for it in l.items() {
+                acc = Some(match acc {
+                    None => {
+                        if it.is_atom() {
+                            enlist_atom(it)
+                        } else {
+                            it.clone()
+                        }
+                    }
+                    Some(a) => join(i, a, it.clone())?,
+                });
+            }
+            Ok(acc.unwrap_or_else(|| Value::list(vec![])))
+        }
+        Value::Dict(d) => raze(i, d.values.clone()),
+        other => Ok(other.clone()),
+    }
+}
+
+/// `flip x`: dict of columns ↔ table; matrix transpose.
+pub fn flip(_: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Dict(d) => {
+            let Value::Vector(k) = &d.keys else { return Err(QError::Type) };
+            if k.ty() != QType::SYMBOL {
+                return Err(QError::Type);
+            }
+            let vals = items(&d.values).ok_or(QError::Type)?;
+            let n = vals.iter().filter(|v| !v.is_atom()).map(Value::count).next().unwrap_or(1);
+            let cols: QResult<Vec<Value>> = vals
+                .into_iter()
+                .map(|v| if v.is_atom() { take_n(&v, n as i64) } else { Ok(v) })
+                .collect();
+            Ok(Value::Table(Arc::new(Table::new(k.clone(), cols?)?)))
+        }
+        Value::Table(t) => {
+            Value::dict(Value::Vector(t.names().clone()), Value::list(t.columns().to_vec()))
+        }
+        Value::List(l) => {
+            let rows: Vec<Vec<Value>> =
+                l.items().iter().map(|r| items(r).unwrap_or_else(|| vec![r.clone()])).collect();
+            let n = rows.iter().filter(|r| r.len() != 1).map(Vec::len).next().unwrap_or(1);
+            if rows.iter().any(|r| r.len() != n && r.len() != 1) {
+                return Err(QError::Length);
+            }
+            let out: Vec<Value> = (0..n)
+                .map(|j| {
+                    collapse(
+                        rows.iter()
+                            .map(|r| if r.len() == 1 { r[0].clone() } else { r[j].clone() })
+                            .collect(),
+                    )
+                })
+                .collect();
+            Ok(Value::list(out))
+        }
+        Value::Vector(_) => Ok(x.clone()),
+        _ => Err(QError::Rank),
+    }
+}
+
+/// `n#x` with an atom count (repeating or cycling the source).
+pub fn take_n(x: &Value, n: i64) -> QResult<Value> {
+    if n.unsigned_abs() > 1 << 40 {
+        return Err(QError::Limit);
+    }
+    let len = n.unsigned_abs() as usize;
+    match x {
+        a if a.is_atom() => {
+            let v = enlist_atom(a);
+            take_n(&v, n)
+        }
+        Value::Table(t) => {
+            let cols: QResult<Vec<Value>> = t.columns().iter().map(|c| take_n(c, n)).collect();
+            Ok(Value::Table(Arc::new(Table::new(t.names().clone(), cols?)?)))
+        }
+        Value::Dict(d) => Value::dict(take_n(&d.keys, n)?, take_n(&d.values, n)?),
+        _ => {
+            let c = count_of(x);
+            if c == 0 {
+                return Ok(match x {
+                    Value::Vector(v) => Value::null_of(v.ty())
+                        .map_or_else(|| x.clone(), |a| take_n(&a, n).unwrap_or(GENERIC_NULL)),
+                    _ => Value::list(vec![GENERIC_NULL; len]),
+                });
+            }
+            let idx: Vec<i64> = if n >= 0 {
+                (0..len).map(|i| (i % c) as i64).collect()
+            } else {
+                let start = (c as i64 - (len % c) as i64) % c as i64;
+                (0..len).map(|i| ((start as usize + i) % c) as i64).collect()
+            };
+            match x {
+                Value::Vector(v) => Ok(gather(v, &idx)),
+                Value::List(l) => {
+                    Ok(Value::list(idx.iter().map(|&i| l.items()[i as usize].clone()).collect()))
+                }
+                _ => Err(QError::Type),
+            }
+        }
+    }
+}
+
+/// `x#y`: take.
+pub fn take(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    if let Some(n) = atom_i64(&x) {
+        return take_n(&y, n);
+    }
+    match (&x, &y) {
+        (Value::Vector(k), Value::Table(t)) if k.ty() == QType::SYMBOL => {
+            let cols: QResult<Vec<Value>> = k
+                .as_slice::<Sym>()
+                .iter()
+                .map(|s| {
+                    t.column(*s)
+                        .cloned()
+                        .ok_or_else(|| QError::Undefined(Arc::from(s.name().as_ref())))
+                })
+                .collect();
+            Ok(Value::Table(Arc::new(Table::new(k.clone(), cols?)?)))
+        }
+        (Value::Vector(_) | Value::List(_), Value::Dict(d)) => {
+            let ks = items(&x).ok_or(QError::Type)?;
+            let vals: QResult<Vec<Value>> = ks.iter().map(|k| index1(&y, k)).collect();
+            let _ = d;
+            Value::dict(x.clone(), collapse(vals?))
+        }
+        (Value::Vector(shape), _) => {
+            // Reshape: m n#y.
+            let dims = vector_i64(shape).ok_or(QError::Type)?;
+            if dims.len() != 2 {
+                return Err(QError::Nyi);
+            }
+            let (r, c) = (dims[0], dims[1]);
+            let flat = take_n(&y, r * c)?;
+            let rows: QResult<Vec<Value>> =
+                (0..r).map(|i| index1(&flat, &longs((i * c..(i + 1) * c).collect()))).collect();
+            Ok(Value::list(rows?))
+        }
+        _ => Err(QError::Type),
+    }
+}
+
+/// `x _ y`: drop (count), cut (indices), or delete (item/key).
+pub fn drop(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    if let Some(n) = atom_i64(&x) {
+        return drop_n(&y, n);
+    }
+    match (&x, &y) {
+        (Value::Vector(_), _) if !y.is_atom() && matches!(x.qtype().code(), 5..=7) => cut(i, x, y),
+        (Value::Dict(d), k) => {
+            let ks: Vec<Value> =
+                if k.is_atom() { vec![k.clone()] } else { items(k).ok_or(QError::Type)? };
+            let keys = items(&d.keys).ok_or(QError::Type)?;
+            let keep: Vec<i64> =
+                (0..keys.len() as i64).filter(|&p| !ks.contains(&keys[p as usize])).collect();
+            Value::dict(index1(&d.keys, &longs(keep.clone()))?, index1(&d.values, &longs(keep))?)
+        }
+        (Value::Vector(_) | Value::List(_), k) if k.is_atom() => {
+            let p = atom_i64(k).ok_or(QError::Type)?;
+            let n = count_of(&x) as i64;
+            let keep: Vec<i64> = (0..n).filter(|&j| j != p).collect();
+            index1(&x, &longs(keep))
+        }
+        (Value::Table(t), Value::Vector(k)) if k.ty() == QType::SYMBOL => {
+            let _ = t;
+            Err(QError::Nyi)
+        }
+        _ => Err(QError::Type),
+    }
+}
+
+fn drop_n(y: &Value, n: i64) -> QResult<Value> {
+    let c = count_of(y) as i64;
+    let (start, end) = if n >= 0 { (n.min(c), c) } else { (0, (c + n).max(0)) };
+    let idx = longs((start..end).collect());
+    match y {
+        Value::Dict(d) => Value::dict(index1(&d.keys, &idx)?, index1(&d.values, &idx)?),
+        Value::Table(t) => {
+            let cols: QResult<Vec<Value>> =
+                t.columns().iter().map(|col| index1(col, &idx)).collect();
+            Ok(Value::Table(Arc::new(Table::new(t.names().clone(), cols?)?)))
+        }
+        a if a.is_atom() => Err(QError::Type),
+        _ => {
+            let r = index1(y, &idx)?;
+            Ok(match (y, r) {
+                (Value::Vector(v), Value::Vector(out)) if v.attr() == Attr::Sorted => {
+                    Value::Vector(out.with_attr(Attr::Sorted))
+                }
+                (_, r) => r,
+            })
+        }
+    }
+}
+
+/// `x,y`: join.
+pub fn join(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    match (&x, &y) {
+        (Value::Vector(a), Value::Vector(b)) if a.ty() == b.ty() => {
+            let mut out = a.clone();
+            match a.elem_size() {
+                1 => out.extend(b.as_slice::<u8>()),
+                2 => out.extend(b.as_slice::<i16>()),
+                4 => out.extend(b.as_slice::<i32>()),
+                8 => out.extend(b.as_slice::<i64>()),
+                _ => out.extend(b.as_slice::<[u8; 16]>()),
+            }
+            Ok(Value::Vector(out))
+        }
+        (Value::Dict(a), Value::Dict(b)) => {
+            let mut keys = items(&a.keys).ok_or(QError::Type)?;
+            let mut vals = items(&a.values).ok_or(QError::Type)?;
+            for (k, v) in items(&b.keys)
+                .ok_or(QError::Type)?
+                .into_iter()
+                .zip(items(&b.values).ok_or(QError::Type)?)
+            {
+                match keys.iter().position(|e| *e == k) {
+                    Some(p) => vals[p] = v,
+                    None => {
+                        keys.push(k);
+                        vals.push(v);
+                    }
+                }
+            }
+            Value::dict(collapse(keys), collapse(vals))
+        }
+        (Value::Table(a), Value::Table(b)) => {
+            if !a.names().same_items(b.names()) {
+                return Err(QError::Mismatch);
+            }
+            let mut i = Interp::scratch();
+            let cols: QResult<Vec<Value>> = a
+                .columns()
+                .iter()
+                .zip(b.columns())
+                .map(|(p, q)| join(&mut i, p.clone(), q.clone()))
+                .collect();
+            Ok(Value::Table(Arc::new(Table::new(a.names().clone(), cols?)?)))
+        }
+        _ => {
+            let as_items = |v: &Value| -> Vec<Value> {
+                match v {
+                    a if a.is_atom() => vec![a.clone()],
+                    Value::Table(_) | Value::Dict(_) => vec![v.clone()],
+                    other => items(other).unwrap_or_else(|| vec![other.clone()]),
+                }
+            };
+            let mut its = as_items(&x);
+            its.extend(as_items(&y));
+            Ok(collapse(its))
+        }
+    }
+}
+
+/// `x!y`: make a dictionary; `n!t` keys a table; `0!kt` unkeys.
+pub fn bang(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    if matches!(x, Value::Long(i64::MIN)) {
+        // `0N!x`: show x and return it.
+        let s = fq_format::Settings {
+            rows: i.console.rows,
+            cols: i.console.cols,
+            precision: i.console.precision,
+        };
+        let mut text = fq_format::repr(&y, &s);
+        text.push('\n');
+        i.host.stdout(&text);
+        return Ok(y);
+    }
+    if let (Some(n), Value::Table(t)) = (atom_i64(&x), &y) {
+        let n = n as usize;
+        if n == 0 {
+            return Ok(y.clone());
+        }
+        let names = t.names();
+        if n > names.len() {
+            return Err(QError::Length);
+        }
+        let kn = names.slice(0, n).ok_or(QError::Length)?;
+        let vn = names.slice(n, names.len() - n).ok_or(QError::Length)?;
+        let k = Table::new(kn, t.columns()[..n].to_vec())?;
+        let v = Table::new(vn, t.columns()[n..].to_vec())?;
+        return Value::keyed_table(k, v);
+    }
+    if let (Some(0), Value::Dict(d)) = (atom_i64(&x), &y) {
+        if let (Value::Table(k), Value::Table(v)) = (&d.keys, &d.values) {
+            let mut names = k.names().as_slice::<Sym>().to_vec();
+            names.extend_from_slice(v.names().as_slice::<Sym>());
+            let mut cols = k.columns().to_vec();
+            cols.extend_from_slice(v.columns());
+            return Ok(Value::Table(Arc::new(Table::new(Vector::syms(&names), cols)?)));
+        }
+    }
+    let keys = if x.is_atom() { enlist_atom(&x) } else { x };
+    let vals = if y.is_atom() { take_n(&y, keys.count() as i64)? } else { y };
+    if keys.count() != vals.count() {
+        return Err(QError::Length);
+    }
+    Ok(Value::Dict(Arc::new(Dict::new(keys, vals)?)))
+}
+
+/// `x?y`: find (first position, or count when absent); `d?v` reverse lookup; `n?x` random.
+pub fn find(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    match (&x, &y) {
+        (Value::Dict(d), _) => {
+            let p = find(i, d.values.clone(), y.clone())?;
+            index1(&d.keys, &p)
+        }
+        (a, _) if a.is_atom() => {
+            let n = atom_i64(a).ok_or(QError::Type)?;
+            random(i, n, &y)
+        }
+        _ => {
+            let its = items(&x).ok_or(QError::Type)?;
+            let n = its.len() as i64;
+            let find_one =
+                |v: &Value| -> i64 { its.iter().position(|e| e == v).map_or(n, |p| p as i64) };
+            if y.is_atom()
+                || (matches!(x, Value::List(_))
+                    && matches!(y, Value::Vector(_))
+                    && its.iter().any(|e| !e.is_atom()))
+            {
+                return Ok(Value::Long(find_one(&y)));
+            }
+            match &y {
+                Value::Vector(yv) if matches!(&x, Value::Vector(xv) if xv.ty() == yv.ty()) => {
+                    let mut map: fq_value::hash::FxHashMap<Vec<u8>, i64> =
+                        fq_value::hash::FxHashMap::default();
+                    let xv = match &x {
+                        Value::Vector(v) => v,
+                        _ => unreachable!(),
+                    };
+                    let size = xv.elem_size();
+                    for (k, chunk) in xv.as_bytes().chunks_exact(size).enumerate().rev() {
+                        map.insert(chunk.to_vec(), k as i64);
+                    }
+                    let out: Vec<i64> = yv
+                        .as_bytes()
+                        .chunks_exact(size)
+                        .map(|c| *map.get(c).unwrap_or(&n))
+                        .collect();
+                    Ok(longs(out))
+                }
+                _ => {
+                    let ys = items(&y).ok_or(QError::Type)?;
+                    let out: Vec<Value> = ys
+                        .iter()
+                        .map(|v| {
+                            if v.is_atom() {
+                                Value::Long(find_one(v))
+                            } else {
+                                find(&mut Interp::scratch(), x.clone(), v.clone())
+                                    .unwrap_or(Value::Long(n))
+                            }
+                        })
+                        .collect();
+                    Ok(collapse(out))
+                }
+            }
+        }
+    }
+}
+
+/// A deterministic generator for `?` (q seeds its generator the same way every session).
+fn next_rand(i: &mut Interp) -> u64 {
+    i.rng ^= i.rng << 13;
+    i.rng ^= i.rng >> 7;
+    i.rng ^= i.rng << 17;
+    i.rng
+}
+
+fn random(i: &mut Interp, n: i64, y: &Value) -> QResult<Value> {
+    let deal = n < 0;
+    let cnt = n.unsigned_abs() as usize;
+    match y {
+        Value::Long(m) | Value::Timestamp(m) if *m > 0 => {
+            let m = *m as u64;
+            let out: Vec<i64> = if deal {
+                if cnt as u64 > m {
+                    return Err(QError::Length);
+                }
+                let mut pool: Vec<i64> = (0..m as i64).collect();
+                for k in 0..cnt {
+                    let j = k + (next_rand(i) % (m - k as u64)) as usize;
+                    pool.swap(k, j);
+                }
+                pool.truncate(cnt);
+                pool
+            } else {
+                (0..cnt).map(|_| (next_rand(i) % m) as i64).collect()
+            };
+            Ok(longs(out))
+        }
+        Value::Int(m) if *m > 0 => {
+            let out: Vec<i32> = (0..cnt).map(|_| (next_rand(i) % *m as u64) as i32).collect();
+            Ok(Value::Vector(Vector::ints(&out)))
+        }
+        Value::Float(f) => {
+            let out: Vec<f64> =
+                (0..cnt).map(|_| (next_rand(i) >> 11) as f64 / (1u64 << 53) as f64 * f).collect();
+            Ok(Value::Vector(Vector::floats(&out)))
+        }
+        Value::Bool(_) => {
+            let out: Vec<bool> = (0..cnt).map(|_| next_rand(i) & 1 == 1).collect();
+            Ok(Value::Vector(Vector::bools(&out)))
+        }
+        v if !v.is_atom() => {
+            let m = count_of(v) as i64;
+            if m == 0 {
+                return Err(QError::Length);
+            }
+            let idx = random(i, n, &Value::Long(m))?;
+            index1(v, &idx)
+        }
+        _ => Err(QError::Type),
+    }
+}
+
+/// `?[c;a;b]` vector conditional; functional select comes with qSQL.
+pub fn query_variadic(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    match args.as_slice() {
+        [Value::Vector(c), a, b] if c.ty() == QType::BOOLEAN => {
+            let (xs, ys) = (items(a), items(b));
+            let out: QResult<Vec<Value>> = c
+                .as_slice::<u8>()
+                .iter()
+                .enumerate()
+                .map(|(k, &f)| {
+                    let pick = |v: &Value, its: &Option<Vec<Value>>| match its {
+                        Some(l) => l.get(k).cloned().ok_or(QError::Length),
+                        None => Ok(v.clone()),
+                    };
+                    if f != 0 {
+                        pick(a, &xs)
+                    } else {
+                        pick(b, &ys)
+                    }
+                })
+                .collect();
+            Ok(collapse(out?))
+        }
+        _ => Err(QError::Nyi),
+    }
+}
+
+/// `x in y`.
+pub fn in_(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let n = count_of(&y) as i64;
+    let p = if x.is_atom() {
+        find(i, y.clone(), x)?
+    } else {
+        let xs = items(&x).ok_or(QError::Type)?;
+        let out: QResult<Vec<Value>> = xs.into_iter().map(|v| in_(i, v, y.clone())).collect();
+        return Ok(collapse(out?));
+    };
+    match p {
+        Value::Long(k) => Ok(Value::Bool(k < n)),
+        _ => Err(QError::Type),
+    }
+}
+
+/// `x within (lo;hi)`.
+pub fn within(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let b = items(&y).ok_or(QError::Type)?;
+    if b.len() != 2 {
+        return Err(QError::Length);
+    }
+    let ge = super::compare::compare(super::compare::Cmp::Ge, &x, &b[0])?;
+    let le = super::compare::compare(super::compare::Cmp::Le, &x, &b[1])?;
+    super::arith::minmax(false, &ge, &le)
+}
+
+fn like_match(s: &[u8], p: &[u8]) -> bool {
+    match p.split_first() {
+        None => s.is_empty(),
+        Some((b'*', rest)) => (0..=s.len()).any(|k| like_match(&s[k..], rest)),
+        Some((b'?', rest)) => !s.is_empty() && like_match(&s[1..], rest),
+        Some((b'[', rest)) => {
+            let Some(end) = rest.iter().position(|&c| c == b']') else { return false };
+            let (set, after) = (&rest[..end], &rest[end + 1..]);
+            let Some((&c, srest)) = s.split_first() else { return false };
+            let (neg, set) = match set.split_first() {
+                Some((b'^', s2)) => (true, s2),
+                _ => (false, set),
+            };
+            let mut hit = false;
+            let mut k = 0;
+            while k < set.len() {
+                if k + 2 < set.len() && set[k + 1] == b'-' {
+                    hit |= c >= set[k] && c <= set[k + 2];
+                    k += 3;
+                } else {
+                    hit |= c == set[k];
+                    k += 1;
+                }
+            }
+            hit != neg && like_match(srest, after)
+        }
+        Some((b'\\', rest)) if !rest.is_empty() => {
+            s.first() == Some(&rest[0]) && like_match(&s[1..], &rest[1..])
+        }
+        Some((&c, rest)) => s.first() == Some(&c) && like_match(&s[1..], rest),
+    }
+}
+
+/// `x like pattern`.
+pub fn like(_: &mut Interp, x: Value, p: Value) -> QResult<Value> {
+    let pat: Vec<u8> = match &p {
+        Value::Vector(v) if v.ty() == QType::CHAR => v.as_bytes().to_vec(),
+        Value::Char(c) => vec![*c],
+        Value::Symbol(s) => s.as_bytes().to_vec(),
+        _ => return Err(QError::Type),
+    };
+    fn go(x: &Value, pat: &[u8]) -> QResult<Value> {
+        match x {
+            Value::Symbol(s) => Ok(Value::Bool(like_match(s.as_bytes(), pat))),
+            Value::Vector(v) if v.ty() == QType::CHAR => {
+                Ok(Value::Bool(like_match(v.as_bytes(), pat)))
+            }
+            Value::Char(c) => Ok(Value::Bool(like_match(&[*c], pat))),
+            Value::Vector(v) if v.ty() == QType::SYMBOL => {
+                let out: Vec<bool> =
+                    v.as_slice::<Sym>().iter().map(|s| like_match(s.as_bytes(), pat)).collect();
+                Ok(Value::Vector(Vector::bools(&out)))
+            }
+            Value::List(l) => {
+                let out: QResult<Vec<Value>> = l.items().iter().map(|a| go(a, pat)).collect();
+                Ok(collapse(out?))
+            }
+            _ => Err(QError::Type),
+        }
+    }
+    go(&x, &pat)
+}
+
+fn bin_search(x: &Value, y: &Value, right: bool) -> QResult<Value> {
+    let xs = items(x).ok_or(QError::Type)?;
+    let one = |v: &Value| -> i64 {
+        // Last position whose item is <= v (bin), or first >= v (binr).
+        let (mut lo, mut hi) = (0usize, xs.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let o = atom_cmp(&xs[mid], v);
+            let go_right = if right { o == Ordering::Less } else { o != Ordering::Greater };
+            if go_right {
+                lo = mid + 1
+            } else {
+                hi = mid
+            }
+        }
+        if right {
+            lo as i64
+        } else {
+            lo as i64 - 1
+        }
+    };
+    if y.is_atom() {
+        return Ok(Value::Long(one(y)));
+    }
+    let ys = items(y).ok_or(QError::Type)?;
+    Ok(longs(ys.iter().map(one).collect()))
+}
+
+/// `x bin y`.
+pub fn bin(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    bin_search(&x, &y, false)
+}
+/// `x binr y`.
+pub fn binr(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    bin_search(&x, &y, true)
+}
+
+fn as_items(v: &Value) -> Vec<Value> {
+    if v.is_atom() {
+        vec![v.clone()]
+    } else {
+        items(v).unwrap_or_default()
+    }
+}
+
+/// `x except y`.
+pub fn except(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let ys = as_items(&y);
+    let keep: Vec<i64> = as_items(&x)
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !ys.contains(v))
+        .map(|(k, _)| k as i64)
+        .collect();
+    let src = if x.is_atom() { enlist_atom(&x) } else { x };
+    index1(&src, &longs(keep))
+}
+
+/// `x inter y`.
+pub fn inter(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let ys = as_items(&y);
+    let keep: Vec<i64> = as_items(&x)
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| ys.contains(v))
+        .map(|(k, _)| k as i64)
+        .collect();
+    let src = if x.is_atom() { enlist_atom(&x) } else { x };
+    index1(&src, &longs(keep))
+}
+
+/// `x union y`.
+pub fn union(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let j = join(i, x, y)?;
+    distinct(i, j)
+}
+
+/// `x cross y`.
+pub fn cross(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let (xs, ys) = (as_items(&x), as_items(&y));
+    let mut out = Vec::with_capacity(xs.len() * ys.len());
+    for a in &xs {
+        for b in &ys {
+            out.push(collapse(vec![a.clone(), b.clone()]));
+        }
+    }
+    Ok(Value::list(out))
+}
+
+/// `` `name set v ``.
+pub fn set(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    match &x {
+        Value::Symbol(s) if s.as_bytes().first() != Some(&b':') => {
+            i.set(*s, y);
+            Ok(x)
+        }
+        Value::Symbol(_) => Err(QError::Nyi),
+        _ => Err(QError::Type),
+    }
+}
+
+/// `x vs y`: split a string, or encode a number in a base.
+pub fn vs(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    match (&x, &y) {
+        (Value::Char(_) | Value::Vector(_), Value::Vector(s))
+            if s.ty() == QType::CHAR && matches!(&x, Value::Char(_))
+                || matches!(&x, Value::Vector(v) if v.ty() == QType::CHAR) =>
+        {
+            let sep: Vec<u8> = match &x {
+                Value::Char(c) => vec![*c],
+                Value::Vector(v) => v.as_bytes().to_vec(),
+                _ => unreachable!(),
+            };
+            let Value::Vector(s) = &y else { unreachable!() };
+            let b = s.as_bytes();
+            let mut parts = Vec::new();
+            let mut start = 0;
+            let mut k = 0;
+            while !sep.is_empty() && k + sep.len() <= b.len() {
+                if b[k..k + sep.len()] == sep[..] {
+                    parts.push(Value::Vector(Vector::chars(&b[start..k])));
+                    k += sep.len();
+                    start = k;
+                } else {
+                    k += 1;
+                }
+            }
+            parts.push(Value::Vector(Vector::chars(&b[start..])));
+            Ok(Value::list(parts))
+        }
+        (Value::Symbol(s), Value::Symbol(t)) if s.is_null() => {
+            let parts: Vec<Sym> = t.as_bytes().split(|&c| c == b'.').map(Sym::from_bytes).collect();
+            Ok(Value::Vector(Vector::syms(&parts)))
+        }
+        (b, n) if b.is_atom() => {
+            let base = atom_i64(b).ok_or(QError::Type)?;
+            let mut v = atom_i64(n).ok_or(QError::Type)?;
+            if base < 2 {
+                return Err(QError::Domain);
+            }
+            let mut digits = Vec::new();
+            while v > 0 {
+                digits.push(v % base);
+                v /= base;
+            }
+            digits.reverse();
+            Ok(longs(digits))
+        }
+        _ => Err(QError::Type),
+    }
+}
+
+/// `x sv y`: join strings, or decode digits in a base.
+pub fn sv(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    match (&x, &y) {
+        (Value::Symbol(s), Value::Vector(v)) if s.is_null() && v.ty() == QType::SYMBOL => {
+            let names: Vec<&[u8]> = v.as_slice::<Sym>().iter().map(|s| s.as_bytes()).collect();
+            Ok(Value::Symbol(Sym::from_bytes(&names.join(&b"."[..]))))
+        }
+        (Value::Char(_) | Value::Vector(_), Value::List(l)) => {
+            let sep: Vec<u8> = match &x {
+                Value::Char(c) => vec![*c],
+                Value::Vector(v) if v.ty() == QType::CHAR => v.as_bytes().to_vec(),
+                _ => return Err(QError::Type),
+            };
+            let mut out = Vec::new();
+            for (k, it) in l.items().iter().enumerate() {
+                if k > 0 {
+                    out.extend_from_slice(&sep);
+                }
+                match it {
+                    Value::Vector(v) if v.ty() == QType::CHAR => {
+                        out.extend_from_slice(v.as_bytes())
+                    }
+                    Value::Char(c) => out.push(*c),
+                    _ => return Err(QError::Type),
+                }
+            }
+            Ok(Value::Vector(Vector::chars(&out)))
+        }
+        (b, Value::Vector(v)) if b.is_atom() => {
+            let base = atom_i64(b).ok_or(QError::Type)?;
+            let ds = vector_i64(v).ok_or(QError::Type)?;
+            Ok(Value::Long(ds.iter().fold(0i64, |a, &d| a.wrapping_mul(base).wrapping_add(d))))
+        }
+        _ => Err(QError::Type),
+    }
+}
+
+/// `n cut x` / `indices cut x`.
+pub fn cut(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let c = count_of(&y) as i64;
+    let starts: Vec<i64> = match atom_i64(&x) {
+        Some(n) if n > 0 => (0..c).step_by(n as usize).collect(),
+        Some(_) => return Err(QError::Domain),
+        None => match &x {
+            Value::Vector(v) => vector_i64(v).ok_or(QError::Type)?,
+            _ => return Err(QError::Type),
+        },
+    };
+    let mut out = Vec::with_capacity(starts.len());
+    for (k, &s) in starts.iter().enumerate() {
+        let e = starts.get(k + 1).copied().unwrap_or(c);
+        if s > e || s > c {
+            return Err(QError::Domain);
+        }
+        out.push(index1(&y, &longs((s..e).collect()))?);
+    }
+    Ok(Value::list(out))
+}
+
+/// `n sublist x` / `(start;n) sublist x`.
+pub fn sublist(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let c = count_of(&y) as i64;
+    let (s, n) = match atom_i64(&x) {
+        Some(n) if n >= 0 => (0, n.min(c)),
+        Some(n) => ((c + n).max(0), -n.max(-c)),
+        None => {
+            let v = items(&x).ok_or(QError::Type)?;
+            let (s, n) =
+                (atom_i64(&v[0]).ok_or(QError::Type)?, atom_i64(&v[1]).ok_or(QError::Type)?);
+            (s.min(c), n.min(c - s.min(c)))
+        }
+    };
+    index1(&y, &longs((s..s + n).collect()))
+}
+
+/// `n rotate x`.
+pub fn rotate(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let n = atom_i64(&x).ok_or(QError::Type)?;
+    let c = count_of(&y) as i64;
+    if c == 0 {
+        return Ok(y);
+    }
+    index1(&y, &longs((0..c).map(|k| (k + n).rem_euclid(c)).collect()))
+}
+
+/// `n xrank x`.
+pub fn xrank(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let n = atom_i64(&x).ok_or(QError::Type)?;
+    let g = grade(&y)?;
+    let c = g.len() as i64;
+    let mut r = vec![0i64; g.len()];
+    for (pos, &k) in g.iter().enumerate() {
+        r[k as usize] = n * pos as i64 / c.max(1);
+    }
+    Ok(longs(r))
+}
+
+/// `ssr[s;find;replace]`.
+pub fn ssr(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let [s, f, r] = <[Value; 3]>::try_from(args).map_err(|_| QError::Rank)?;
+    let text = |v: &Value| -> QResult<Vec<u8>> {
+        match v {
+            Value::Vector(x) if x.ty() == QType::CHAR => Ok(x.as_bytes().to_vec()),
+            Value::Char(c) => Ok(vec![*c]),
+            _ => Err(QError::Type),
+        }
+    };
+    let (s, f, r) = (text(&s)?, text(&f)?, text(&r)?);
+    if f.is_empty() {
+        return Ok(Value::Vector(Vector::chars(&s)));
+    }
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < s.len() {
+        if s[k..].starts_with(&f) {
+            out.extend_from_slice(&r);
+            k += f.len();
+        } else {
+            out.push(s[k]);
+            k += 1;
+        }
+    }
+    Ok(Value::Vector(Vector::chars(&out)))
+}
+
+/// `$[c;a;b]` called as a function.
+pub fn cond_variadic(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let mut k = 0;
+    while k + 1 < args.len() {
+        if crate::interp::truthy(&args[k])? {
+            return Ok(args[k + 1].clone());
+        }
+        k += 2;
+    }
+    Ok(args.get(k).cloned().unwrap_or(GENERIC_NULL))
+}
+
+/// The target type named by the left argument of `$`.
+fn cast_target(x: &Value) -> QResult<(QType, bool)> {
+    match x {
+        Value::Char(c) => {
+            let upper = c.is_ascii_uppercase();
+            let t = match c.to_ascii_lowercase() {
+                b'*' => return Ok((QType::CHAR, true)),
+                l => QType::from_letter(l as char).ok_or(QError::Type)?,
+            };
+            Ok((t, upper))
+        }
+        Value::Symbol(s) => {
+            let n = s.name();
+            let t =
+                fq_value::BASE_TYPES.iter().find(|t| t.name() == n).copied().ok_or(QError::Type)?;
+            Ok((t, false))
+        }
+        Value::Short(n) => Ok((QType(n.abs()), false)),
+        Value::Int(n) => Ok((QType(*n as i16), false)),
+        Value::Long(n) => Ok((QType(*n as i16), false)),
+        _ => Err(QError::Type),
+    }
+}
+
+/// `x$y`: cast (`"j"$`, `` `long$ ``, `7h$`) or parse from text (`"J"$"42"`).
+pub fn cast(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    if let (Value::Symbol(_), Value::Symbol(_) | Value::Vector(_)) = (&x, &y) {
+        if cast_target(&x).is_err() {
+            return Err(QError::Nyi);
+        }
+    }
+    let (t, parse) = cast_target(&x)?;
+    if parse {
+        return parse_text(t, &y);
+    }
+    cast_value(t.atom(), &y)
+}
+
+fn cast_value(t: QType, y: &Value) -> QResult<Value> {
+    match y {
+        Value::Vector(v) => {
+            if v.ty() == t.vector() {
+                return Ok(y.clone());
+            }
+            if t.code() == -11 && v.ty() == QType::CHAR {
+                return Ok(Value::Symbol(Sym::from_bytes(v.as_bytes())));
+            }
+            if t.code() == -10 && v.ty() == QType::SYMBOL {
+                return Err(QError::Type);
+            }
+            let its: QResult<Vec<Value>> =
+                (0..v.len()).filter_map(|k| v.get(k)).map(|a| cast_atom(t, &a)).collect();
+            let its = its?;
+            Ok(atoms_to_vector(t.vector(), &its).unwrap_or_else(|| collapse(its)))
+        }
+        Value::List(l) => {
+            let out: QResult<Vec<Value>> = l.items().iter().map(|a| cast_value(t, a)).collect();
+            Ok(collapse(out?))
+        }
+        Value::Dict(d) => Value::dict(d.keys.clone(), cast_value(t, &d.values)?),
+        a if a.is_atom() => cast_atom(t, a),
+        _ => Err(QError::Type),
+    }
+}
+
+/// Cast one atom to atom type `t`.
+pub fn cast_atom(t: QType, a: &Value) -> QResult<Value> {
+    use crate::lane::{lane_f64, lane_i64, unit_of, Lane, Unit};
+    if a.qtype() == t {
+        return Ok(a.clone());
+    }
+    let src = a.qtype().atom();
+    // Temporal conversions keep the instant: scale by units.
+    let unit = if src.is_temporal() && t.is_temporal() { unit_of(t) } else { Unit::None };
+    let floaty = matches!(src.code(), -8 | -9 | -15);
+    let as_i = || -> QResult<i64> {
+        if floaty {
+            let Some(Lane::Atom(f)) = lane_f64(a, Unit::None) else { return Err(QError::Type) };
+            if f.is_nan() {
+                return Ok(i64::MIN);
+            }
+            if f.is_infinite() {
+                return Ok(if f > 0.0 { i64::MAX } else { -i64::MAX });
+            }
+            // q rounds to nearest when casting floats to integers.
+            let scaled = if src.code() == -15 && unit != Unit::None {
+                let per_day = match unit {
+                    Unit::Nanos => 86_400e9,
+                    Unit::Millis => 86_400e3,
+                    Unit::Seconds => 86_400.0,
+                    Unit::Minutes => 1440.0,
+                    _ => 1.0,
+                };
+                f * per_day
+            } else {
+                f
+            };
+            return Ok(scaled.round() as i64);
+        }
+        match lane_i64(a, unit) {
+            Some(Lane::Atom(x)) => Ok(x),
+            _ => Err(QError::Type),
+        }
+    };
+    let narrow32 = |x: i64| -> i32 {
+        if x == i64::MIN {
+            i32::MIN
+        } else if x == i64::MAX {
+            i32::MAX
+        } else if x == -i64::MAX {
+            -i32::MAX
+        } else {
+            x as i32
+        }
+    };
+    let narrow16 = |x: i64| -> i16 {
+        if x == i64::MIN {
+            i16::MIN
+        } else if x == i64::MAX {
+            i16::MAX
+        } else if x == -i64::MAX {
+            -i16::MAX
+        } else {
+            x as i16
+        }
+    };
+    Ok(match t.code() {
+        -1 => {
+            if floaty {
+                let Some(Lane::Atom(f)) = lane_f64(a, Unit::None) else { return Err(QError::Type) };
+                Value::Bool(f != 0.0)
+            } else {
+                Value::Bool(as_i()? != 0)
+            }
+        }
+        -4 => Value::Byte(as_i()? as u8),
+        -5 => Value::Short(narrow16(as_i()?)),
+        -6 => Value::Int(narrow32(as_i()?)),
+        -7 => Value::Long(as_i()?),
+        -8 => match lane_f64(a, Unit::None) {
+            Some(Lane::Atom(f)) => Value::Real(f as f32),
+            _ => return Err(QError::Type),
+        },
+        -9 => match lane_f64(a, Unit::None) {
+            Some(Lane::Atom(f)) => Value::Float(f),
+            _ => return Err(QError::Type),
+        },
+        -10 => Value::Char(as_i()? as u8),
+        -11 => match a {
+            Value::Char(c) => Value::Symbol(Sym::from_bytes(&[*c])),
+            _ => return Err(QError::Type),
+        },
+        -12 => Value::Timestamp(as_i()?),
+        -13 => {
+            if src.code() == -14 || src.code() == -12 {
+                // Date/timestamp to month: calendar month of the day.
+                let days = if src.code() == -12 { as_i_days(a)? } else { as_i()? };
+                if days == i64::MIN {
+                    Value::Month(i32::MIN)
+                } else {
+                    let (y, m, _) = fq_value::temporal::ymd_from_days(days as i32);
+                    Value::Month((y - 2000) * 12 + m as i32 - 1)
+                }
+            } else {
+                Value::Month(narrow32(as_i()?))
+            }
+        }
+        -14 => {
+            if src.code() == -12 {
+                Value::Date(narrow32(as_i_days(a)?))
+            } else if src.code() == -15 {
+                let Some(Lane::Atom(f)) = lane_f64(a, Unit::None) else { return Err(QError::Type) };
+                Value::Date(if f.is_nan() { i32::MIN } else { f.floor() as i32 })
+            } else {
+                Value::Date(narrow32(as_i()?))
+            }
+        }
+        -15 => match lane_f64(a, Unit::Days) {
+            Some(Lane::Atom(f)) => Value::Datetime(f),
+            _ => return Err(QError::Type),
+        },
+        -16 => Value::Timespan(as_i()?),
+        -17 => Value::Minute(narrow32(time_of_day(src, as_i()?, 60_000_000_000, unit)?)),
+        -18 => Value::Second(narrow32(time_of_day(src, as_i()?, 1_000_000_000, unit)?)),
+        -19 => Value::Time(narrow32(time_of_day(src, as_i()?, 1_000_000, unit)?)),
+        _ => return Err(QError::Type),
+    })
+}
+
+fn as_i_days(a: &Value) -> QResult<i64> {
+    match a {
+        Value::Timestamp(ns) => {
+            Ok(if *ns == i64::MIN { i64::MIN } else { ns.div_euclid(86_400_000_000_000) })
+        }
+        _ => Err(QError::Type),
+    }
+}
+
+/// Timestamps cast to a time of day keep only the time within the day.
+fn time_of_day(src: QType, scaled: i64, per: i64, _unit: crate::lane::Unit) -> QResult<i64> {
+    if src.code() == -12 && scaled != i64::MIN {
+        // `scaled` is already in the target unit; wrap at a day.
+        let day = 86_400_000_000_000 / per;
+        return Ok(scaled.rem_euclid(day));
+    }
+    Ok(scaled)
+}
+
+fn parse_text(t: QType, y: &Value) -> QResult<Value> {
+    match y {
+        Value::Vector(v) if v.ty() == QType::CHAR => parse_one(t, v.as_bytes()),
+        Value::Char(c) => parse_one(t, &[*c]),
+        Value::List(l) => {
+            let out: QResult<Vec<Value>> = l.items().iter().map(|a| parse_text(t, a)).collect();
+            let out = out?;
+            Ok(atoms_to_vector(t.vector(), &out).unwrap_or_else(|| collapse(out)))
+        }
+        Value::Vector(v) if v.ty() == QType::SYMBOL => Err(QError::Type),
+        _ => Err(QError::Type),
+    }
+}
+
+fn parse_one(t: QType, b: &[u8]) -> QResult<Value> {
+    let s = String::from_utf8_lossy(b);
+    let s = s.trim();
+    let t = t.atom();
+    if t.code() == -11 {
+        return Ok(Value::Symbol(Sym::new(s)));
+    }
+    if t.code() == -10 {
+        return Ok(Value::Vector(Vector::chars(b)));
+    }
+    if s.is_empty() {
+        return Ok(Value::null_of(t).unwrap_or(GENERIC_NULL));
+    }
+    if t.code() == -1 {
+        return Ok(Value::Bool(matches!(s, "1" | "t" | "T" | "y" | "Y" | "true")));
+    }
+    if t.code() == -2 {
+        let hex: String = s.chars().filter(|c| *c != '-').collect();
+        if hex.len() != 32 {
+            return Ok(Value::Guid(Box::new([0; 16])));
+        }
+        let mut g = [0u8; 16];
+        for (k, slot) in g.iter_mut().enumerate() {
+            *slot = u8::from_str_radix(&hex[2 * k..2 * k + 2], 16).unwrap_or(0);
+        }
+        return Ok(Value::Guid(Box::new(g)));
+    }
+    // Reuse the literal parser, then convert to the target type.
+    let lit = fq_syntax::literal::parse_numeric(s)
+        .or_else(|| fq_syntax::literal::parse_numeric(&format!("{s}{}", t.letter())));
+    match lit {
+        Some(v) if v.is_atom() => {
+            cast_atom(t, &v).or_else(|_| Ok(Value::null_of(t).unwrap_or(GENERIC_NULL)))
+        }
+        _ => Ok(Value::null_of(t).unwrap_or(GENERIC_NULL)),
+    }
+}
+
+/// `parse x`: the parse tree of a string (nyi beyond what `value` needs).
+pub fn parse(_: &mut Interp, _x: Value) -> QResult<Value> {
+    Err(QError::Nyi)
+}
+
+/// `eval x`: evaluate a parse tree.
+pub fn eval(i: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::List(_) => value(i, x),
+        Value::Symbol(s) => i.eval_str(&s.name()),
+        other => Ok(other.clone()),
+    }
+}
+
+/// `show x`: print to the console, return `::`.
+pub fn show(i: &mut Interp, x: Value) -> QResult<Value> {
+    let s = fq_format::Settings {
+        rows: i.console.rows,
+        cols: i.console.cols,
+        precision: i.console.precision,
+    };
+    let mut text = fq_format::show(&x, &s);
+    text.push('\n');
+    i.host.stdout(&text);
+    Ok(GENERIC_NULL)
+}
+
+/// `tables[]`: names of global tables in the root.
+pub fn tables(i: &mut Interp, _x: Value) -> QResult<Value> {
+    let names: Vec<Sym> = i
+        .global_names()
+        .into_iter()
+        .filter(|n| {
+            !n.as_bytes().contains(&b'.') && matches!(i.get(*n), Some(Value::Table(_)))
+                || matches!(i.get(*n), Some(Value::Dict(d)) if d.is_keyed_table())
+        })
+        .collect();
+    Ok(Value::Vector(Vector::syms(&names)))
+}
+
+/// `system "cmd"`.
+pub fn system(i: &mut Interp, x: Value) -> QResult<Value> {
+    let Value::Vector(v) = &x else { return Err(QError::Type) };
+    if v.ty() != QType::CHAR {
+        return Err(QError::Type);
+    }
+    crate::system::command(i, &String::from_utf8_lossy(v.as_bytes()))
+}
+
+/// `getenv `NAME`.
+pub fn getenv(i: &mut Interp, x: Value) -> QResult<Value> {
+    let Value::Symbol(s) = x else { return Err(QError::Type) };
+    Ok(Value::string(&i.host.getenv(&s.name()).unwrap_or_default()))
+}
+
+/// An empty list of the same kind as `v`.
+pub fn empty_list(v: &Value) -> Value {
+    empty_like(v.qtype())
+}

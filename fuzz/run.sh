@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Run fuzz targets one after another (one fuzzing process at a time), logging to
+# fuzz/logs/<target>.<seconds>s.<UTC time>.log. Usage:
+#   fuzz/run.sh SECONDS [TARGET...]     (default: every target)
+# Extra libFuzzer flags can be passed in FUZZ_FLAGS.
+set -uo pipefail
+cd "$(dirname "$0")"
+secs="${1:?usage: run.sh SECONDS [TARGET...]}"
+shift
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(decode_payload decode_message roundtrip compress_roundtrip decompress handshake)
+fi
+mkdir -p logs
+[ -d corpus ] || ./seed.sh
+cargo +nightly fuzz build
+for t in "${targets[@]}"; do
+  log="logs/$t.${secs}s.$(date -u +%Y%m%dT%H%M%S).log"
+  echo "== $t for ${secs}s -> $log"
+  cargo +nightly fuzz run "$t" -- -max_total_time="$secs" -rss_limit_mb=2048 \
+    -max_len=65536 -print_final_stats=1 ${FUZZ_FLAGS:-} >"$log" 2>&1
+  echo "   exit $?: $(grep -E '^#[0-9]+' "$log" | tail -1)"
+done
