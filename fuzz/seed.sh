@@ -74,3 +74,10 @@ for t in sorted(counts):
 if not counts:
     print("corpus already seeded")
 PY
+
+# q inputs from the transcripts seed the parser and evaluator targets.
+mkdir -p corpus/parse corpus/eval
+for f in ../crates/fq-spec/tests/q/*.qt; do
+  grep '^q)' "$f" | sed 's/^q)//' > "corpus/eval/$(basename "$f" .qt)"
+  cp "corpus/eval/$(basename "$f" .qt)" corpus/parse/
+done

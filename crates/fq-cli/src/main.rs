@@ -177,6 +177,9 @@ fn console(args: &[String]) -> Result<ExitCode, String> {
             }
         }
     }
+    // Ctrl-C interrupts the running expression with 'stop, as in q.
+    let stop = i.stop.clone();
+    let _ = ctrlc::set_handler(move || stop.store(true, std::sync::atomic::Ordering::Relaxed));
     let interactive = std::io::stdin().is_terminal();
     if interactive {
         if !o.quiet {
@@ -213,6 +216,7 @@ fn repl(i: &mut Interp, quiet: bool) -> Result<ExitCode, String> {
                     continue;
                 }
                 let _ = ed.add_history_entry(line.as_str());
+                i.stop.store(false, std::sync::atomic::Ordering::Relaxed);
                 let r = i.eval_line(&line);
                 print_result(i, r);
             }

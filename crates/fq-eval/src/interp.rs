@@ -7,6 +7,7 @@ use crate::node::{Node, Target};
 use crate::prims;
 use fq_value::hash::FxHashMap;
 use fq_value::{Adverb, QError, QResult, Sym, Table, Value, Vector, GENERIC_NULL};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Control flow out of an expression: an error, or `:x` returning from a lambda.
@@ -54,6 +55,11 @@ pub struct Interp {
     pub max_depth: usize,
     /// State of the random generator behind `?`.
     pub(crate) rng: u64,
+    /// Set from another thread to interrupt evaluation with `'stop` (query timeout, Ctrl-C).
+    pub stop: Arc<AtomicBool>,
+    /// Loop iterations and calls left before `'stop` (`None`: unlimited). For fuzzing and
+    /// sandboxed evaluation.
+    pub fuel: Option<u64>,
 }
 
 impl Interp {
@@ -67,6 +73,8 @@ impl Interp {
             depth: 0,
             max_depth: 2000,
             rng: 0x2545_F491_4F6C_DD1D,
+            stop: Arc::new(AtomicBool::new(false)),
+            fuel: None,
         }
     }
 
@@ -106,6 +114,22 @@ impl Interp {
             shown = !matches!(e, fq_syntax::Expr::Assign { .. } | fq_syntax::Expr::Nil);
         }
         Ok((shown && !last.is_generic_null()).then_some(last))
+    }
+
+    /// Called once per loop iteration and function call: `'stop` when interrupted or out
+    /// of fuel.
+    #[inline]
+    pub fn tick(&mut self) -> QResult<()> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(QError::Stop);
+        }
+        if let Some(f) = &mut self.fuel {
+            if *f == 0 {
+                return Err(QError::Stop);
+            }
+            *f -= 1;
+        }
+        Ok(())
     }
 
     /// A global's value.
@@ -276,6 +300,7 @@ impl Interp {
                 let n = self.eval(&xs[0], fr)?;
                 let n = crate::convert::atom_i64(&n).ok_or(QError::Type)?;
                 for _ in 0..n.max(0) {
+                    self.tick()?;
                     for x in &xs[1..] {
                         self.eval(x, fr)?;
                     }
@@ -284,6 +309,7 @@ impl Interp {
             }
             Node::While(xs) => {
                 loop {
+                    self.tick()?;
                     let c = self.eval(&xs[0], fr)?;
                     if !truthy(&c)? {
                         break;
@@ -343,6 +369,7 @@ impl Interp {
                 if self.depth >= self.max_depth {
                     return Err(QError::Stack);
                 }
+                self.tick()?;
                 let mut frame = args;
                 frame.resize(proto.locals.len(), GENERIC_NULL);
                 self.depth += 1;

@@ -185,6 +185,7 @@ fn unary_iterate(i: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QRe
             let mut prev = first.clone();
             let mut out = vec![first.clone()];
             loop {
+                i.tick()?;
                 let next = i.apply(f, vec![prev.clone()])?;
                 if next == prev || next == first {
                     break;
@@ -202,6 +203,7 @@ fn unary_iterate(i: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QRe
             let mut out = vec![acc.clone()];
             if let Some(count) = crate::convert::atom_i64(&n) {
                 for _ in 0..count.max(0) {
+                    i.tick()?;
                     acc = i.apply(f, vec![acc])?;
                     if scan {
                         out.push(acc.clone());
@@ -209,6 +211,7 @@ fn unary_iterate(i: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QRe
                 }
             } else {
                 loop {
+                    i.tick()?;
                     let c = i.apply(&n, vec![acc.clone()])?;
                     if !crate::interp::truthy(&c)? {
                         break;

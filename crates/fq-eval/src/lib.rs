@@ -11,6 +11,7 @@ pub mod host;
 mod interp;
 mod iter;
 mod lane;
+pub mod limits;
 pub mod node;
 pub mod prims;
 pub mod script;

@@ -24,9 +24,7 @@ pub fn til(_: &mut Interp, x: Value) -> QResult<Value> {
     if n < 0 {
         return Err(QError::Domain);
     }
-    if n > 1 << 40 {
-        return Err(QError::Limit);
-    }
+    crate::limits::check(n as u64, 8)?;
     let mut v = Vector::zeroed(QType::LONG, n as usize);
     for (i, s) in v.make_mut::<i64>().iter_mut().enumerate() {
         *s = i as i64;
@@ -104,6 +102,8 @@ pub fn where_(_: &mut Interp, x: Value) -> QResult<Value> {
                 return Ok(longs(out));
             }
             let ns = vector_i64(v).ok_or(QError::Type)?;
+            let total = ns.iter().fold(0u64, |a, &n| a.saturating_add(n.max(0) as u64));
+            crate::limits::check(total, 8)?;
             let mut out = Vec::new();
             for (i, &n) in ns.iter().enumerate() {
                 if n < 0 {
@@ -122,6 +122,7 @@ pub fn where_(_: &mut Interp, x: Value) -> QResult<Value> {
         Value::Bool(false) => Ok(longs(vec![])),
         a => {
             let n = atom_i64(a).ok_or(QError::Type)?;
+            crate::limits::check(n.max(0) as u64, 8)?;
             Ok(longs(vec![0; n.max(0) as usize]))
         }
     }
@@ -735,9 +736,7 @@ pub fn flip(_: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `n#x` with an atom count (repeating or cycling the source).
 pub fn take_n(x: &Value, n: i64) -> QResult<Value> {
-    if n.unsigned_abs() > 1 << 40 {
-        return Err(QError::Limit);
-    }
+    crate::limits::check(n.unsigned_abs(), 16)?;
     let len = n.unsigned_abs() as usize;
     match x {
         a if a.is_atom() => {
@@ -806,6 +805,10 @@ pub fn take(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                 return Err(QError::Nyi);
             }
             let (r, c) = (dims[0], dims[1]);
+            if r < 0 || c < 0 {
+                return Err(QError::Domain);
+            }
+            crate::limits::check((r as u64).saturating_mul(c as u64), 16)?;
             let flat = take_n(&y, r * c)?;
             let rows: QResult<Vec<Value>> =
                 (0..r).map(|i| index1(&flat, &longs((i * c..(i + 1) * c).collect()))).collect();
@@ -1288,6 +1291,7 @@ pub fn union(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 /// `x cross y`.
 pub fn cross(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let (xs, ys) = (as_items(&x), as_items(&y));
+    crate::limits::check((xs.len() as u64).saturating_mul(ys.len() as u64), 16)?;
     let mut out = Vec::with_capacity(xs.len() * ys.len());
     for a in &xs {
         for b in &ys {
