@@ -8,6 +8,7 @@ mod atomic;
 pub mod compile;
 mod convert;
 pub mod host;
+mod internal;
 mod interp;
 mod iter;
 mod lane;

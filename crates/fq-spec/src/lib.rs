@@ -110,11 +110,17 @@ pub fn console_output(i: &mut Interp, input: &str) -> Vec<String> {
     lines_of(&out)
 }
 
+/// Loop iterations and calls one case may use before it fails with `'stop`, so that a
+/// runaway case cannot hang the suite.
+pub const FUEL_PER_CASE: u64 = 50_000_000;
+
 /// Run a transcript in a fresh interpreter.
 pub fn run(t: &Transcript) -> Outcome {
     let mut i = Interp::new(Box::new(MemHost::default()));
+    fq_eval::limits::set_ws_limit(1 << 30);
     let mut o = Outcome::default();
     for c in &t.cases {
+        i.fuel = Some(FUEL_PER_CASE);
         let actual = console_output(&mut i, &c.input);
         let want: Vec<String> = c.expected.iter().map(|l| l.trim_end().to_string()).collect();
         if actual != want {

@@ -206,13 +206,13 @@ fn clock(s: &str) -> Option<(i64, usize, usize)> {
     if fields.len() > 2 && (fields[2].len() != 2 || sec > 59) {
         return None;
     }
-    let mut ns = ((h * 60 + m) * 60 + sec) * 1_000_000_000;
+    let mut ns = h.checked_mul(3600)?.checked_add(m * 60 + sec)?.checked_mul(1_000_000_000)?;
     let mut fd = 0;
     if let Some(f) = fraction {
         if fields.len() < 3 {
             return None;
         }
-        ns += frac(f, 9)?;
+        ns = ns.checked_add(frac(f, 9)?)?;
         fd = f.len();
     }
     Some((ns, fields.len(), fd))
@@ -235,7 +235,7 @@ fn parse_temporal(body: &str, neg: bool) -> Option<Item> {
         if p.len() == 2 && p[0].len() == 4 && p[1].len() == 2 {
             let (y, mo) = (num(p[0])?, num(p[1])?);
             if (1..=12).contains(&mo) {
-                return Some(typed_i(QType::MONTH, sign * ((y - 2000) * 12 + mo - 1)));
+                return Some(typed_i(QType::MONTH, sign * ((y - 2000).checked_mul(12)? + mo - 1)));
             }
         }
         return None;
@@ -245,12 +245,14 @@ fn parse_temporal(body: &str, neg: bool) -> Option<Item> {
         if d.contains('.') {
             let days = date_days(d)?;
             let ns = if t.is_empty() { 0 } else { clock(t)?.0 };
-            return Some(typed_i(QType::TIMESTAMP, sign * (days * 86_400_000_000_000 + ns)));
+            let total = days.checked_mul(86_400_000_000_000)?.checked_add(ns)?;
+            return Some(typed_i(QType::TIMESTAMP, sign * total));
         }
         // Timespan: [days]D[time]
         let days = if d.is_empty() { 0 } else { num(d)? };
         let ns = if t.is_empty() { 0 } else { clock(t)?.0 };
-        return Some(typed_i(QType::TIMESPAN, sign * (days * 86_400_000_000_000 + ns)));
+        let total = days.checked_mul(86_400_000_000_000)?.checked_add(ns)?;
+        return Some(typed_i(QType::TIMESPAN, sign * total));
     }
     // Datetime: date T time
     if let Some((d, t)) = body.split_once('T') {
@@ -508,6 +510,10 @@ mod tests {
         assert_eq!(p("12:00:00.000000001"), Value::Timespan(43_200_000_000_001));
         assert!(parse_numeric("2001.02.30").is_none());
         assert!(parse_numeric("12:60").is_none());
+        // Out of range for the representation: not a literal, never an overflow.
+        assert!(parse_numeric("9999.01.01D").is_none());
+        assert!(parse_numeric("99999999999999:00").is_none());
+        assert!(parse_numeric("999999999999D").is_none());
     }
 
     #[test]

@@ -189,11 +189,13 @@ mod tests {
         assert_eq!(Sym::from_id(a.id()), Some(a));
         assert_eq!(Sym::from_id(u32::MAX), None);
         with_names(|n| assert_eq!(n[a.id() as usize], b"abc"));
+        // Intern before taking the read lock: interning inside `with_packed` would deadlock.
+        let (long, seven) = (Sym::new("abcdefgh"), Sym::new("abcdefg"));
         with_packed(|_, p| {
             assert_eq!(packed_len(p[a.id() as usize]), 3);
             assert_eq!(p[0], 0);
-            assert_eq!(p[Sym::new("abcdefgh").id() as usize], LONG_NAME);
-            assert_eq!(packed_len(p[Sym::new("abcdefg").id() as usize]), 7);
+            assert_eq!(p[long.id() as usize], LONG_NAME);
+            assert_eq!(packed_len(p[seven.id() as usize]), 7);
         });
     }
 }

@@ -88,6 +88,21 @@ struct ListData {
     items: Vec<Value>,
 }
 
+impl Drop for ListData {
+    /// Drops nested lists iteratively: a list nested a million deep (which `enlist/` builds
+    /// in a blink) must not overflow the stack when it goes away.
+    fn drop(&mut self) {
+        let mut stack: Vec<Value> = std::mem::take(&mut self.items);
+        while let Some(v) = stack.pop() {
+            if let Value::List(List(arc)) = v {
+                if let Ok(mut inner) = Arc::try_unwrap(arc) {
+                    stack.append(&mut inner.items);
+                }
+            }
+        }
+    }
+}
+
 impl List {
     /// A list of these items.
     pub fn new(items: Vec<Value>) -> List {
@@ -650,6 +665,15 @@ mod tests {
         assert_eq!(e.resolve().unwrap(), Value::Vector(Vector::sym_names(&["b", "a", "b"])));
         let bad = Enumeration { indices: Vector::longs(&[2]), ..e };
         assert_eq!(bad.resolve().err(), Some(QError::Index));
+    }
+
+    #[test]
+    fn deep_lists_drop_without_recursion() {
+        let mut v = Value::Long(1);
+        for _ in 0..1_000_000 {
+            v = Value::list(vec![v]);
+        }
+        drop(v);
     }
 
     #[test]

@@ -933,6 +933,14 @@ pub fn join(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 
 /// `x!y`: make a dictionary; `n!t` keys a table; `0!kt` unkeys.
 pub fn bang(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let internal = match &x {
+        Value::Long(n @ -30..=-1) => Some(*n as i32),
+        Value::Int(n @ -30..=-1) => Some(*n),
+        _ => None,
+    };
+    if let Some(n) = internal {
+        return crate::internal::call(i, n, y);
+    }
     if matches!(x, Value::Long(i64::MIN)) {
         // `0N!x`: show x and return it.
         let s = fq_format::Settings {
