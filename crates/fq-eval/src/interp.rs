@@ -219,6 +219,28 @@ impl Interp {
                 self.globals.insert(*s, x.clone());
                 x
             }
+            Node::Amend { target: Target::Global(s), indices: None, op: Some(op), value }
+                if matches!(**op, Node::Const(Value::Binary(_))) =>
+            {
+                // `x+:y` on a global: update in place (the value stays unshared, so vector
+                // primitives can reuse its buffer).
+                let Node::Const(Value::Binary(code)) = **op else { unreachable!() };
+                let v = self.eval(value, fr)?;
+                let cur = match self.globals.get_mut(s) {
+                    Some(slot) => std::mem::replace(slot, GENERIC_NULL),
+                    None => self.lookup(*s)?,
+                };
+                match prims::call_binary(self, code, cur.clone(), v.clone()) {
+                    Ok(new) => {
+                        self.globals.insert(*s, new);
+                        v
+                    }
+                    Err(e) => {
+                        self.globals.insert(*s, cur);
+                        return Err(e.into());
+                    }
+                }
+            }
             Node::Amend { target, indices, op, value } => {
                 let v = self.eval(value, fr)?;
                 let idx = match indices {

@@ -287,7 +287,7 @@ pub fn from_i64(ty: QType, r: Result<i64, Vec<i64>>) -> Value {
             -16 => Value::Timespan(x),
             _ => Value::Long(x),
         },
-        Err(xs) => Value::Vector(Vector::new(ty.vector(), &xs)),
+        Err(xs) => Value::Vector(Vector::from_vec(ty.vector(), xs)),
     }
 }
 
@@ -302,7 +302,7 @@ pub fn from_i32(ty: QType, r: Result<i32, Vec<i32>>) -> Value {
             -19 => Value::Time(x),
             _ => Value::Int(x),
         },
-        Err(xs) => Value::Vector(Vector::new(ty.vector(), &xs)),
+        Err(xs) => Value::Vector(Vector::from_vec(ty.vector(), xs)),
     }
 }
 
@@ -311,7 +311,7 @@ pub fn from_f64(ty: QType, r: Result<f64, Vec<f64>>) -> Value {
     match r {
         Ok(x) if ty.atom().code() == -15 => Value::Datetime(x),
         Ok(x) => Value::Float(x),
-        Err(xs) => Value::Vector(Vector::new(ty.vector(), &xs)),
+        Err(xs) => Value::Vector(Vector::from_vec(ty.vector(), xs)),
     }
 }
 
@@ -319,7 +319,7 @@ pub fn from_f64(ty: QType, r: Result<f64, Vec<f64>>) -> Value {
 pub fn from_f32(r: Result<f32, Vec<f32>>) -> Value {
     match r {
         Ok(x) => Value::Real(x),
-        Err(xs) => Value::Vector(Vector::reals(&xs)),
+        Err(xs) => Value::Vector(Vector::from_vec(QType::REAL, xs)),
     }
 }
 
@@ -329,7 +329,7 @@ pub fn from_bool(r: Result<bool, Vec<bool>>) -> Value {
         Ok(x) => Value::Bool(x),
         Err(xs) => {
             let bytes: Vec<u8> = xs.into_iter().map(u8::from).collect();
-            Value::Vector(Vector::new(QType::BOOLEAN, &bytes))
+            Value::Vector(Vector::from_vec(QType::BOOLEAN, bytes))
         }
     }
 }

@@ -88,6 +88,24 @@ impl Vector {
         Vector::from_parts(ty, Attr::None, Buffer::from_elems(elems))
     }
 
+    /// A vector taking ownership of `v`'s memory without copying (results computed into a
+    /// `Vec`). The memory is aligned for `E` rather than to 64 bytes; mutation copies it
+    /// into an aligned buffer first. Panics if `E` does not fit `ty` (a programming error).
+    pub fn from_vec<E: Elem>(ty: QType, v: Vec<E>) -> Vector {
+        assert_eq!(Self::elem_size_of(ty), std::mem::size_of::<E>(), "element size of {ty:?}");
+        if std::mem::align_of::<E>() < std::mem::size_of::<E>().min(8) || v.is_empty() {
+            return Vector::new(ty, &v);
+        }
+        let len = std::mem::size_of_val(v.as_slice());
+        let ptr =
+            std::ptr::NonNull::new(v.as_ptr() as *mut u8).unwrap_or(std::ptr::NonNull::dangling());
+        // SAFETY: the Vec owns `len` initialised bytes at `ptr`; moving it into the box does
+        // not move its heap memory, which stays untouched until the RawBuffer drops the box;
+        // the pointer is aligned for E (checked above to cover E's element size up to 8).
+        let raw = unsafe { RawBuffer::from_foreign(ptr, len, Box::new(v)) };
+        Vector::from_parts(ty, Attr::None, Buffer::from_raw(raw))
+    }
+
     /// A vector over an existing buffer (no copy). Fails with `'length` when the buffer is
     /// not a whole number of elements, `'type` when `ty` is not elementary or the buffer
     /// is misaligned for the element type.
@@ -386,6 +404,11 @@ mod tests {
         let z = Vector::zeroed(QType::GUID, 3);
         assert_eq!(z.len(), 3);
         assert!(Vector::floats(&[f64::NAN, 1.0]).same_items(&Vector::floats(&[f64::NAN, 1.0])));
+        let mut adopted = Vector::from_vec(QType::LONG, vec![5i64, 6, 7]);
+        assert_eq!(adopted.as_slice::<i64>(), &[5, 6, 7]);
+        adopted.make_mut::<i64>()[0] = 1;
+        assert_eq!(adopted.as_slice::<i64>(), &[1, 6, 7]);
+        assert_eq!(Vector::from_vec(QType::GUID, vec![[1u8; 16]]).len(), 1);
     }
 
     #[test]

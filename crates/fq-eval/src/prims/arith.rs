@@ -1,7 +1,7 @@
 //! Arithmetic: `+ - * %`, `neg`, `abs`, `&` `|` (min/max), `mod`, `div` and friends, with
 //! kdb+'s result types (the tables from the KX reference pages for Add, Subtract,
-//! Multiply) and null semantics (integer arithmetic wraps, so `0W+1` is `0N`; float nulls
-//! propagate).
+//! Multiply) and null semantics (a null operand gives null: `sum (1 2;0N 4)` is `0N 6`; otherwise
+//! integer arithmetic wraps, so `0W+1` is `0N`; float nulls propagate).
 
 use crate::atomic::{atomic1, atomic2};
 use crate::lane::{
@@ -9,8 +9,6 @@ use crate::lane::{
     unit_of, zip, Lane, Unit,
 };
 use fq_value::{QError, QResult, QType, Value};
-
-const LETTERS: &str = "bgxhijefcspmdznuvt";
 
 const ADD: [&str; 18] = [
     "i.iiijef..pmdznuvt",
@@ -76,8 +74,11 @@ const MUL: [&str; 18] = [
 ];
 
 fn letter_index(t: QType) -> Option<usize> {
-    let c = t.letter();
-    LETTERS.find(c)
+    // Position in LETTERS by type number (1..=19; there is no type 3).
+    const BY_TYPE: [u8; 20] =
+        [255, 0, 1, 255, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+    let i = *BY_TYPE.get(usize::from(t.vector().code().unsigned_abs()))?;
+    (i != 255).then_some(usize::from(i))
 }
 
 fn table_type(table: &[&str; 18], a: QType, b: QType) -> QResult<QType> {
@@ -98,6 +99,13 @@ pub enum Op {
     Sub,
     /// `*`.
     Mul,
+}
+
+/// An integer operation where a null operand gives null (`1+0N` is `0N`); otherwise the
+/// operation wraps, so `0W+1` is `0N` too.
+#[inline]
+fn null_or<T: Copy + PartialEq>(null: T, f: fn(T, T) -> T) -> impl Fn(T, T) -> T {
+    move |p, q| if p == null || q == null { null } else { f(p, q) }
 }
 
 fn check_len(a: &Value, b: &Value) -> QResult<()> {
@@ -132,9 +140,9 @@ fn simple_arith(op: Op, a: &Value, b: &Value) -> QResult<Value> {
             Ok(from_i32(
                 rt,
                 match op {
-                    Op::Add => zip(&x, &y, i32::wrapping_add),
-                    Op::Sub => zip(&x, &y, i32::wrapping_sub),
-                    Op::Mul => zip(&x, &y, i32::wrapping_mul),
+                    Op::Add => zip(&x, &y, null_or(i32::MIN, i32::wrapping_add)),
+                    Op::Sub => zip(&x, &y, null_or(i32::MIN, i32::wrapping_sub)),
+                    Op::Mul => zip(&x, &y, null_or(i32::MIN, i32::wrapping_mul)),
                 },
             ))
         }
@@ -143,9 +151,9 @@ fn simple_arith(op: Op, a: &Value, b: &Value) -> QResult<Value> {
             Ok(from_i64(
                 rt,
                 match op {
-                    Op::Add => zip(&x, &y, i64::wrapping_add),
-                    Op::Sub => zip(&x, &y, i64::wrapping_sub),
-                    Op::Mul => zip(&x, &y, i64::wrapping_mul),
+                    Op::Add => zip(&x, &y, null_or(i64::MIN, i64::wrapping_add)),
+                    Op::Sub => zip(&x, &y, null_or(i64::MIN, i64::wrapping_sub)),
+                    Op::Mul => zip(&x, &y, null_or(i64::MIN, i64::wrapping_mul)),
                 },
             ))
         }
@@ -174,6 +182,29 @@ fn simple_arith(op: Op, a: &Value, b: &Value) -> QResult<Value> {
 
 /// `x+y`, `x-y`, `x*y`.
 pub fn arith(op: Op, a: &Value, b: &Value) -> QResult<Value> {
+    // Atom pairs of the commonest types skip the general machinery.
+    let f = |x: f64, y: f64| match op {
+        Op::Add => x + y,
+        Op::Sub => x - y,
+        Op::Mul => x * y,
+    };
+    match (a, b) {
+        (Value::Long(x), Value::Long(y)) if *x != i64::MIN && *y != i64::MIN => {
+            return Ok(Value::Long(match op {
+                Op::Add => x.wrapping_add(*y),
+                Op::Sub => x.wrapping_sub(*y),
+                Op::Mul => x.wrapping_mul(*y),
+            }))
+        }
+        (Value::Float(x), Value::Float(y)) => return Ok(Value::Float(f(*x, *y))),
+        (Value::Long(x), Value::Float(y)) if *x != i64::MIN && x.unsigned_abs() < 1 << 53 => {
+            return Ok(Value::Float(f(*x as f64, *y)))
+        }
+        (Value::Float(x), Value::Long(y)) if *y != i64::MIN && y.unsigned_abs() < 1 << 53 => {
+            return Ok(Value::Float(f(*x, *y as f64)))
+        }
+        _ => {}
+    }
     atomic2(a, b, &|x, y| simple_arith(op, x, y))
 }
 

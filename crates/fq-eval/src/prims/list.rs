@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 fn longs(v: Vec<i64>) -> Value {
-    Value::Vector(Vector::longs(&v))
+    Value::Vector(Vector::from_vec(QType::LONG, v))
 }
 
 fn count_of(v: &Value) -> usize {
@@ -147,8 +147,15 @@ pub fn grade(x: &Value) -> QResult<Vec<i64>> {
                 idx.sort_by_key(|&i| s[i as usize]);
             }
             7 | 12 | 16 => {
+                // Sort (key, index) pairs: unstable sorting is stable here because the
+                // index breaks ties, and the keys are read sequentially once.
                 let s = v.as_slice::<i64>();
-                idx.sort_by_key(|&i| s[i as usize]);
+                let mut pairs: Vec<(i64, i64)> =
+                    s.iter().enumerate().map(|(i, &k)| (k, i as i64)).collect();
+                pairs.sort_unstable();
+                for (slot, (_, i)) in idx.iter_mut().zip(pairs) {
+                    *slot = i;
+                }
             }
             8 => {
                 let s = v.as_slice::<f32>();

@@ -133,6 +133,19 @@ fn fold_items(
     Ok(acc)
 }
 
+/// Sum of floats skipping nulls, with independent accumulators so the adds pipeline.
+fn sum_f64(xs: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut chunks = xs.chunks_exact(8);
+    for c in &mut chunks {
+        for k in 0..8 {
+            acc[k] += if c[k].is_nan() { 0.0 } else { c[k] };
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().filter(|a| !a.is_nan()).sum();
+    acc.iter().sum::<f64>() + tail
+}
+
 /// `sum x`.
 pub fn sum(_: &mut Interp, x: Value) -> QResult<Value> {
     match &x {
@@ -151,7 +164,7 @@ pub fn sum(_: &mut Interp, x: Value) -> QResult<Value> {
                 }
             }
             8 => Value::Real(v.as_slice::<f32>().iter().filter(|a| !a.is_nan()).sum()),
-            9 => Value::Float(v.as_slice::<f64>().iter().filter(|a| !a.is_nan()).sum()),
+            9 => Value::Float(sum_f64(v.as_slice::<f64>())),
             12 | 16 => {
                 let s = v
                     .as_slice::<i64>()
@@ -257,7 +270,8 @@ fn extreme(x: &Value, max: bool) -> QResult<Value> {
                     }
                 });
             }
-            let r = acc.unwrap_or(i64::MIN);
+            // Nothing but nulls: the identity of the fold, as q gives (`min 0N 0N` is 0W).
+            let r = acc.unwrap_or(if max { -i64::MAX } else { i64::MAX });
             Ok(match v.get(0) {
                 Some(Value::Bool(_)) => Value::Bool(r != 0),
                 Some(Value::Byte(_)) => Value::Byte(r as u8),
@@ -442,10 +456,19 @@ pub fn deltas(_: &mut Interp, x: Value) -> QResult<Value> {
     if let Value::Vector(v) = &x {
         if v.ty() == QType::LONG {
             let s = v.as_slice::<i64>();
-            let out: Vec<i64> = (0..s.len())
-                .map(|i| if i == 0 { s[0] } else { s[i].wrapping_sub(s[i - 1]) })
-                .collect();
-            return Ok(Value::Vector(Vector::longs(&out)));
+            let mut out = Vector::zeroed(QType::LONG, s.len());
+            for (i, o) in out.make_mut::<i64>().iter_mut().enumerate() {
+                *o = if i == 0 { s[0] } else { s[i].wrapping_sub(s[i - 1]) };
+            }
+            return Ok(Value::Vector(out));
+        }
+        if v.ty() == QType::FLOAT {
+            let s = v.as_slice::<f64>();
+            let mut out = Vector::zeroed(QType::FLOAT, s.len());
+            for (i, o) in out.make_mut::<f64>().iter_mut().enumerate() {
+                *o = if i == 0 { s[0] } else { s[i] - s[i - 1] };
+            }
+            return Ok(Value::Vector(out));
         }
     }
     let its = items(&x).ok_or(QError::Type)?;
