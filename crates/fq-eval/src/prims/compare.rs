@@ -155,8 +155,54 @@ fn simple(c: Cmp, a: &Value, b: &Value) -> QResult<Value> {
     }))
 }
 
+/// The tolerant boundaries around a finite `y`: `x` compares Less than `y` exactly when
+/// `x < lo`, Greater exactly when `x > hi` (for non-null `x`). Found from the exact
+/// tolerance formula, then nudged one ulp at a time until [`fcmp`] agrees at the edges.
+fn bounds(y: f64) -> (f64, f64) {
+    let k = 1.0 - TOLERANCE;
+    let (mut lo, mut hi) = if y > 0.0 {
+        (y * k, y / k)
+    } else if y < 0.0 {
+        (y / k, y * k)
+    } else {
+        (0.0, 0.0)
+    };
+    while fcmp(lo, y) == Ordering::Less {
+        lo = lo.next_up();
+    }
+    while fcmp(lo.next_down(), y) != Ordering::Less {
+        lo = lo.next_down();
+    }
+    while fcmp(hi, y) == Ordering::Greater {
+        hi = hi.next_down();
+    }
+    while fcmp(hi.next_up(), y) != Ordering::Greater {
+        hi = hi.next_up();
+    }
+    (lo, hi)
+}
+
+/// A float vector against a finite float atom, branch-free per item.
+fn float_vs_atom(c: Cmp, xs: &[f64], y: f64) -> Value {
+    let (lo, hi) = bounds(y);
+    let out: Vec<u8> = match c {
+        Cmp::Lt => xs.iter().map(|&x| u8::from(x < lo || x.is_nan())).collect(),
+        Cmp::Ge => xs.iter().map(|&x| u8::from(x >= lo)).collect(),
+        Cmp::Gt => xs.iter().map(|&x| u8::from(x > hi)).collect(),
+        Cmp::Le => xs.iter().map(|&x| u8::from(x <= hi || x.is_nan())).collect(),
+        Cmp::Eq => xs.iter().map(|&x| u8::from(x >= lo && x <= hi)).collect(),
+        Cmp::Ne => xs.iter().map(|&x| u8::from(!(x >= lo && x <= hi))).collect(),
+    };
+    Value::Vector(fq_value::Vector::from_vec(QType::BOOLEAN, out))
+}
+
 /// Apply a comparison with implicit iteration.
 pub fn compare(c: Cmp, a: &Value, b: &Value) -> QResult<Value> {
+    if let (Value::Vector(v), Value::Float(y)) = (a, b) {
+        if v.ty() == QType::FLOAT && y.is_finite() {
+            return Ok(float_vs_atom(c, v.as_slice::<f64>(), *y));
+        }
+    }
     match (a, b) {
         (Value::Long(x), Value::Long(y)) => return Ok(Value::Bool(holds(c, x.cmp(y)))),
         (Value::Float(x), Value::Float(y)) => return Ok(Value::Bool(holds(c, fcmp(*x, *y)))),
@@ -182,5 +228,46 @@ pub fn atom_cmp(a: &Value, b: &Value) -> Ordering {
             }
             _ => a.qtype().cmp(&b.qtype()),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_agree_with_fcmp() {
+        for &y in &[1.0, -1.0, 0.0, 1e-300, 3.3, -7.25e12, 1e300, f64::MIN_POSITIVE] {
+            let (lo, hi) = bounds(y);
+            let near = [
+                lo,
+                lo.next_down(),
+                lo.next_up(),
+                hi,
+                hi.next_up(),
+                hi.next_down(),
+                y,
+                0.0,
+                -y,
+                2.0 * y,
+            ];
+            for &x in &near {
+                let want = fcmp(x, y);
+                let got = if x < lo {
+                    Ordering::Less
+                } else if x > hi {
+                    Ordering::Greater
+                } else {
+                    Ordering::Equal
+                };
+                assert_eq!(got, want, "x={x:e} y={y:e}");
+            }
+        }
+        let xs = [0.1 + 0.2, 0.3, 0.31, f64::NAN, -1.0];
+        let v = float_vs_atom(Cmp::Eq, &xs, 0.3);
+        let Value::Vector(b) = v else { panic!() };
+        assert_eq!(b.as_slice::<u8>(), &[1, 1, 0, 0, 0]);
+        let Value::Vector(b) = float_vs_atom(Cmp::Lt, &xs, 0.3) else { panic!() };
+        assert_eq!(b.as_slice::<u8>(), &[0, 0, 0, 1, 1]);
     }
 }
