@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let mut i = fq_eval::Interp::new(Box::new(fq_eval::MemHost::default()));
     i.max_depth = 200;
     for line in src.lines() {
-        i.fuel = Some(20_000);
+        i.fuel = Some(2_000);
         match i.eval_line(line) {
             Ok(Some(v)) => {
                 let _ = i.show(&v);
