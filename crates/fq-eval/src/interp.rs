@@ -80,28 +80,13 @@ impl Interp {
 
     /// Parse and evaluate q source (one or more statements); the value of the last.
     pub fn eval_str(&mut self, src: &str) -> QResult<Value> {
-        let exprs = fq_syntax::parse(src).map_err(|e| e.to_q())?;
-        let mut last = GENERIC_NULL;
-        for e in &exprs {
-            let node = Compiler::top(self.ns).compile(e)?;
-            last = match self.eval(&node, &mut []) {
-                Ok(v) => v,
-                Err(Ctrl::Err(e)) => return Err(e),
-                Err(Ctrl::Ret(v)) => v,
-            };
-        }
-        Ok(last)
+        self.run_source(src).map(|(v, _)| v)
     }
 
-    /// Evaluate one console line: q code, or a system command when it starts with `\`.
-    /// Returns what the console shows: `None` when the line ends with an assignment, an
-    /// empty statement (a trailing `;`), or a system command that gives nothing.
-    pub fn eval_line(&mut self, line: &str) -> QResult<Option<Value>> {
-        if let Some(cmd) = line.strip_prefix('\\') {
-            let v = crate::system::command(self, cmd)?;
-            return Ok((!v.is_generic_null()).then_some(v));
-        }
-        let exprs = fq_syntax::parse(line).map_err(|e| e.to_q())?;
+    /// Evaluate every statement; the last value, and whether the console shows it (not
+    /// after an assignment or an empty statement).
+    fn run_source(&mut self, src: &str) -> QResult<(Value, bool)> {
+        let exprs = fq_syntax::parse(src).map_err(|e| e.to_q())?;
         let mut last = GENERIC_NULL;
         let mut shown = true;
         for e in &exprs {
@@ -113,6 +98,18 @@ impl Interp {
             };
             shown = !matches!(e, fq_syntax::Expr::Assign { .. } | fq_syntax::Expr::Nil);
         }
+        Ok((last, shown))
+    }
+
+    /// Evaluate one console line: q code, or a system command when it starts with `\`.
+    /// Returns what the console shows: `None` when the line ends with an assignment, an
+    /// empty statement (a trailing `;`), or a system command that gives nothing.
+    pub fn eval_line(&mut self, line: &str) -> QResult<Option<Value>> {
+        if let Some(cmd) = line.strip_prefix('\\') {
+            let v = crate::system::command(self, cmd)?;
+            return Ok((!v.is_generic_null()).then_some(v));
+        }
+        let (last, shown) = self.run_source(line)?;
         Ok((shown && !last.is_generic_null()).then_some(last))
     }
 

@@ -7,7 +7,7 @@
 //! - a line starting with `\` is a system command.
 
 use crate::interp::Interp;
-use fq_value::{QError, QResult, Value};
+use fq_value::{QResult, Value};
 
 /// One unit of a script: q code or a system command, with its first line number.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,7 +68,6 @@ pub fn run_script(i: &mut Interp, src: &str) -> QResult<Value> {
             Chunk::System(cmd, _) => crate::system::command(i, &cmd)?,
         };
     }
-    let _ = QError::Nyi;
     Ok(last)
 }
 

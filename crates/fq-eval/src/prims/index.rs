@@ -167,9 +167,10 @@ pub fn index1(v: &Value, i: &Value) -> QResult<Value> {
                 Ok(Value::list(cols?))
             }
             Value::Vector(iv) => {
-                let idx = vector_i64(iv).ok_or(QError::Type)?;
+                if vector_i64(iv).is_none() {
+                    return Err(QError::Type);
+                }
                 let cols: QResult<Vec<Value>> = t.columns().iter().map(|c| index1(c, i)).collect();
-                let _ = idx;
                 Ok(Value::Table(Arc::new(Table::new(t.names().clone(), cols?)?)))
             }
             a => {

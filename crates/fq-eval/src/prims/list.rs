@@ -799,10 +799,9 @@ pub fn take(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                 .collect();
             Ok(Value::Table(Arc::new(Table::new(k.clone(), cols?)?)))
         }
-        (Value::Vector(_) | Value::List(_), Value::Dict(d)) => {
+        (Value::Vector(_) | Value::List(_), Value::Dict(_)) => {
             let ks = items(&x).ok_or(QError::Type)?;
             let vals: QResult<Vec<Value>> = ks.iter().map(|k| index1(&y, k)).collect();
-            let _ = d;
             Value::dict(x.clone(), collapse(vals?))
         }
         (Value::Vector(shape), _) => {
@@ -846,10 +845,7 @@ pub fn drop(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             let keep: Vec<i64> = (0..n).filter(|&j| j != p).collect();
             index1(&x, &longs(keep))
         }
-        (Value::Table(t), Value::Vector(k)) if k.ty() == QType::SYMBOL => {
-            let _ = t;
-            Err(QError::Nyi)
-        }
+        (Value::Table(_), Value::Vector(k)) if k.ty() == QType::SYMBOL => Err(QError::Nyi),
         _ => Err(QError::Type),
     }
 }

@@ -104,9 +104,8 @@ pub fn ceiling(_: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `abs x`.
-pub fn abs(i: &mut Interp, x: Value) -> QResult<Value> {
+pub fn abs(_: &mut Interp, x: Value) -> QResult<Value> {
     let n = super::arith::neg(&x)?;
-    let _ = i;
     minmax(true, &x, &n)
 }
 
