@@ -1324,38 +1324,115 @@ pub fn set(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     }
 }
 
-/// `x vs y`: split a string, or encode a number in a base.
+fn split_bytes<'a>(b: &'a [u8], sep: &[u8]) -> Vec<&'a [u8]> {
+    let mut parts = Vec::new();
+    let (mut start, mut k) = (0, 0);
+    while !sep.is_empty() && k + sep.len() <= b.len() {
+        if b[k..k + sep.len()] == *sep {
+            parts.push(&b[start..k]);
+            k += sep.len();
+            start = k;
+        } else {
+            k += 1;
+        }
+    }
+    parts.push(&b[start..]);
+    parts
+}
+
+/// The bits or big-endian bytes of an integral atom (`0b vs`, `0x0 vs`).
+fn int_bits(n: &Value, bits: bool) -> QResult<Value> {
+    let (v, width): (u64, usize) = match n {
+        Value::Short(x) => (*x as u16 as u64, 2),
+        Value::Int(x) => (*x as u32 as u64, 4),
+        Value::Long(x) => (*x as u64, 8),
+        Value::Byte(x) => (u64::from(*x), 1),
+        _ => return Err(QError::Type),
+    };
+    if bits {
+        let out: Vec<bool> = (0..width * 8).rev().map(|k| v >> k & 1 == 1).collect();
+        return Ok(Value::Vector(Vector::bools(&out)));
+    }
+    let out: Vec<u8> = (0..width).rev().map(|k| (v >> (8 * k)) as u8).collect();
+    Ok(Value::Vector(Vector::bytes(&out)))
+}
+
+/// `x vs y`: split a string, a symbol or bytes; encode a number in a base or as bits/bytes.
 pub fn vs(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let text = |v: &Value| -> Option<Vec<u8>> {
+        match v {
+            Value::Char(c) => Some(vec![*c]),
+            Value::Vector(s) if s.ty() == QType::CHAR => Some(s.as_bytes().to_vec()),
+            _ => None,
+        }
+    };
     match (&x, &y) {
-        (Value::Char(_) | Value::Vector(_), Value::Vector(s))
-            if s.ty() == QType::CHAR && matches!(&x, Value::Char(_))
-                || matches!(&x, Value::Vector(v) if v.ty() == QType::CHAR) =>
-        {
-            let sep: Vec<u8> = match &x {
-                Value::Char(c) => vec![*c],
-                Value::Vector(v) => v.as_bytes().to_vec(),
-                _ => unreachable!(),
-            };
-            let Value::Vector(s) = &y else { unreachable!() };
-            let b = s.as_bytes();
-            let mut parts = Vec::new();
-            let mut start = 0;
-            let mut k = 0;
-            while !sep.is_empty() && k + sep.len() <= b.len() {
-                if b[k..k + sep.len()] == sep[..] {
-                    parts.push(Value::Vector(Vector::chars(&b[start..k])));
-                    k += sep.len();
-                    start = k;
-                } else {
-                    k += 1;
-                }
+        (Value::Symbol(s), Value::Vector(t)) if s.is_null() && t.ty() == QType::CHAR => {
+            // Lines: split at \n, drop \r before it and a final empty line.
+            let mut lines: Vec<&[u8]> = split_bytes(t.as_bytes(), b"\n");
+            if lines.last().is_some_and(|l| l.is_empty()) {
+                lines.pop();
             }
-            parts.push(Value::Vector(Vector::chars(&b[start..])));
-            Ok(Value::list(parts))
+            Ok(Value::list(
+                lines
+                    .into_iter()
+                    .map(|l| Value::Vector(Vector::chars(l.strip_suffix(b"\r").unwrap_or(l))))
+                    .collect(),
+            ))
         }
         (Value::Symbol(s), Value::Symbol(t)) if s.is_null() => {
-            let parts: Vec<Sym> = t.as_bytes().split(|&c| c == b'.').map(Sym::from_bytes).collect();
+            let b = t.as_bytes();
+            if b.first() == Some(&b':') {
+                // A file handle: directory and file name.
+                let cut = b.iter().rposition(|&c| c == b'/').ok_or(QError::Domain)?;
+                return Ok(Value::Vector(Vector::syms(&[
+                    Sym::from_bytes(&b[..cut]),
+                    Sym::from_bytes(&b[cut + 1..]),
+                ])));
+            }
+            let parts: Vec<Sym> = b.split(|&c| c == b'.').map(Sym::from_bytes).collect();
             Ok(Value::Vector(Vector::syms(&parts)))
+        }
+        (Value::Bool(false), n) => int_bits(n, true),
+        (Value::Byte(0), n) if !matches!(n, Value::Vector(_)) => int_bits(n, false),
+        (Value::Byte(_) | Value::Vector(_), Value::Vector(t))
+            if t.ty() == QType::BYTE && matches!(&x, Value::Byte(_))
+                || matches!(&x, Value::Vector(v) if v.ty() == QType::BYTE) =>
+        {
+            let sep: Vec<u8> = match &x {
+                Value::Byte(b) => vec![*b],
+                Value::Vector(v) => v.as_bytes().to_vec(),
+                _ => return Err(QError::Type),
+            };
+            Ok(Value::list(
+                split_bytes(t.as_bytes(), &sep)
+                    .into_iter()
+                    .map(|p| Value::Vector(Vector::bytes(p)))
+                    .collect(),
+            ))
+        }
+        _ if text(&x).is_some() && text(&y).is_some() => {
+            let (sep, b) = (text(&x).unwrap_or_default(), text(&y).unwrap_or_default());
+            Ok(Value::list(
+                split_bytes(&b, &sep)
+                    .into_iter()
+                    .map(|p| Value::Vector(Vector::chars(p)))
+                    .collect(),
+            ))
+        }
+        (Value::Vector(bases), n) if n.is_atom() => {
+            // Mixed radix: the last base is the least significant digit.
+            let bs = vector_i64(bases).ok_or(QError::Type)?;
+            let mut v = atom_i64(n).ok_or(QError::Type)?;
+            let mut out = vec![0i64; bs.len()];
+            for (slot, &b) in out.iter_mut().zip(&bs).rev() {
+                if b <= 0 {
+                    return Err(QError::Domain);
+                }
+                *slot = v.rem_euclid(b);
+                v = v.div_euclid(b);
+            }
+            Ok(longs(out))
         }
         (b, n) if b.is_atom() => {
             let base = atom_i64(b).ok_or(QError::Type)?;
@@ -1375,12 +1452,49 @@ pub fn vs(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     }
 }
 
-/// `x sv y`: join strings, or decode digits in a base.
+/// `x sv y`: join strings, lines, symbols or paths; decode digits, bits or bytes.
 pub fn sv(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     match (&x, &y) {
         (Value::Symbol(s), Value::Vector(v)) if s.is_null() && v.ty() == QType::SYMBOL => {
             let names: Vec<&[u8]> = v.as_slice::<Sym>().iter().map(|s| s.as_bytes()).collect();
-            Ok(Value::Symbol(Sym::from_bytes(&names.join(&b"."[..]))))
+            let sep: &[u8] =
+                if names.first().is_some_and(|n| n.first() == Some(&b':')) { b"/" } else { b"." };
+            Ok(Value::Symbol(Sym::from_bytes(&names.join(sep))))
+        }
+        (Value::Symbol(s), Value::List(l)) if s.is_null() => {
+            let mut out = Vec::new();
+            for it in l.items() {
+                match it {
+                    Value::Vector(v) if v.ty() == QType::CHAR => {
+                        out.extend_from_slice(v.as_bytes())
+                    }
+                    Value::Char(c) => out.push(*c),
+                    _ => return Err(QError::Type),
+                }
+                out.push(b'\n');
+            }
+            Ok(Value::Vector(Vector::chars(&out)))
+        }
+        (Value::Bool(false), Value::Vector(v)) if v.ty() == QType::BOOLEAN => {
+            let bits = v.as_slice::<u8>();
+            let n = bits.iter().fold(0u64, |a, &b| a << 1 | u64::from(b != 0));
+            Ok(match bits.len() {
+                8 => Value::Byte(n as u8),
+                16 => Value::Short(n as u16 as i16),
+                32 => Value::Int(n as u32 as i32),
+                64 => Value::Long(n as i64),
+                _ => return Err(QError::Length),
+            })
+        }
+        (Value::Byte(0), Value::Vector(v)) if v.ty() == QType::BYTE => {
+            let b = v.as_bytes();
+            let n = b.iter().fold(0u64, |a, &c| a << 8 | u64::from(c));
+            Ok(match b.len() {
+                2 => Value::Short(n as u16 as i16),
+                4 => Value::Int(n as u32 as i32),
+                8 => Value::Long(n as i64),
+                _ => return Err(QError::Length),
+            })
         }
         (Value::Char(_) | Value::Vector(_), Value::List(l)) => {
             let sep: Vec<u8> = match &x {
@@ -1402,6 +1516,16 @@ pub fn sv(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                 }
             }
             Ok(Value::Vector(Vector::chars(&out)))
+        }
+        (Value::Vector(bases), Value::Vector(v)) => {
+            let (bs, ds) =
+                (vector_i64(bases).ok_or(QError::Type)?, vector_i64(v).ok_or(QError::Type)?);
+            if bs.len() != ds.len() {
+                return Err(QError::Length);
+            }
+            Ok(Value::Long(
+                bs.iter().zip(&ds).fold(0i64, |a, (&b, &d)| a.wrapping_mul(b).wrapping_add(d)),
+            ))
         }
         (b, Value::Vector(v)) if b.is_atom() => {
             let base = atom_i64(b).ok_or(QError::Type)?;
@@ -1538,7 +1662,26 @@ fn cast_target(x: &Value) -> QResult<(QType, bool)> {
 
 /// `x$y`: cast (`"j"$`, `` `long$ ``, `7h$`) or parse from text (`"J"$"42"`).
 pub fn cast(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    if let (Value::Symbol(_), Value::Symbol(_) | Value::Vector(_)) = (&x, &y) {
+    if let Value::Symbol(s) = &x {
+        if s.is_null() {
+            // `` `$"abc" ``: strings to symbols.
+            return match &y {
+                Value::Vector(v) if v.ty() == QType::CHAR => {
+                    Ok(Value::Symbol(Sym::from_bytes(v.as_bytes())))
+                }
+                Value::Char(c) => Ok(Value::Symbol(Sym::from_bytes(&[*c]))),
+                Value::List(l) => {
+                    let out: QResult<Vec<Value>> = l
+                        .items()
+                        .iter()
+                        .map(|a| cast(&mut Interp::scratch(), x.clone(), a.clone()))
+                        .collect();
+                    Ok(collapse(out?))
+                }
+                Value::Symbol(_) => Ok(y.clone()),
+                _ => Err(QError::Type),
+            };
+        }
         if cast_target(&x).is_err() {
             return Err(QError::Nyi);
         }
