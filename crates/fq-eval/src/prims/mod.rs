@@ -51,12 +51,12 @@ static UNARY_IMPLS: &[(&str, UnaryFn)] = &[
     ("distinct", list::distinct),
     ("type", |_, x| Ok(Value::Short(x.qtype().code()))),
     ("value", list::value),
-    ("avg", math::avg),
+    ("avg", |i, x| per_column(i, x, math::avg)),
     ("last", list::last),
-    ("sum", math::sum),
-    ("prd", math::prd),
-    ("min", math::min),
-    ("max", math::max),
+    ("sum", |i, x| per_column(i, x, math::sum)),
+    ("prd", |i, x| per_column(i, x, math::prd)),
+    ("min", |i, x| per_column(i, x, math::min)),
+    ("max", |i, x| per_column(i, x, math::max)),
     ("abs", math::abs),
     ("sqrt", math::sqrt),
     ("log", math::log),
@@ -71,26 +71,26 @@ static UNARY_IMPLS: &[(&str, UnaryFn)] = &[
     ("getenv", list::getenv),
     ("enlist", list::enlist),
     ("til", list::til),
-    ("sums", math::sums),
-    ("prds", math::prds),
-    ("mins", math::mins),
-    ("maxs", math::maxs),
-    ("deltas", math::deltas),
-    ("ratios", math::ratios),
-    ("fills", math::fills),
+    ("sums", |i, x| per_column(i, x, math::sums)),
+    ("prds", |i, x| per_column(i, x, math::prds)),
+    ("mins", |i, x| per_column(i, x, math::mins)),
+    ("maxs", |i, x| per_column(i, x, math::maxs)),
+    ("deltas", |i, x| per_column(i, x, math::deltas)),
+    ("ratios", |i, x| per_column(i, x, math::ratios)),
+    ("fills", |i, x| per_column(i, x, math::fills)),
     ("prev", list::prev),
     ("next", list::next),
     ("asc", list::asc),
     ("desc", list::desc),
     ("rank", list::rank),
     ("differ", list::differ),
-    ("all", math::all),
-    ("any", math::any),
-    ("med", math::med),
-    ("var", math::var),
-    ("dev", math::dev),
-    ("svar", math::svar),
-    ("sdev", math::sdev),
+    ("all", |i, x| per_column(i, x, math::all)),
+    ("any", |i, x| per_column(i, x, math::any)),
+    ("med", |i, x| per_column(i, x, math::med)),
+    ("var", |i, x| per_column(i, x, math::var)),
+    ("dev", |i, x| per_column(i, x, math::dev)),
+    ("svar", |i, x| per_column(i, x, math::svar)),
+    ("sdev", |i, x| per_column(i, x, math::sdev)),
     ("lower", list::lower),
     ("upper", list::upper),
     ("trim", list::trim),
@@ -113,6 +113,20 @@ static UNARY_IMPLS: &[(&str, UnaryFn)] = &[
     ("meta", nyi1),
     ("md5", nyi1),
 ];
+
+/// Apply an aggregate or uniform function to each column of a table: aggregates give a
+/// dictionary of column results, uniform functions a table (as q does: `sum t`, `sums t`).
+fn per_column(i: &mut Interp, x: Value, f: UnaryFn) -> QResult<Value> {
+    let Value::Table(t) = &x else { return f(i, x) };
+    let mut out = Vec::with_capacity(t.columns().len());
+    for c in t.columns() {
+        out.push(f(i, c.clone())?);
+    }
+    if out.iter().all(Value::is_atom) {
+        return Value::dict(Value::Vector(t.names().clone()), crate::atomic::collapse(out));
+    }
+    Ok(Value::Table(std::sync::Arc::new(fq_value::Table::new(t.names().clone(), out)?)))
+}
 
 /// Binary implementations by glyph or keyword, with their variadic forms.
 type BinaryImpl = (&'static str, BinaryFn, Option<VariadicFn>);
