@@ -306,12 +306,17 @@ pub fn from_i32(ty: QType, r: Result<i32, Vec<i32>>) -> Value {
     }
 }
 
-/// Build from an f64 result.
+/// Build from an f64 result; a real (`e`) type narrows to f32.
 pub fn from_f64(ty: QType, r: Result<f64, Vec<f64>>) -> Value {
-    match r {
-        Ok(x) if ty.atom().code() == -15 => Value::Datetime(x),
-        Ok(x) => Value::Float(x),
-        Err(xs) => Value::Vector(Vector::from_vec(ty.vector(), xs)),
+    match (ty.atom().code(), r) {
+        (-8, Ok(x)) => Value::Real(x as f32),
+        (-8, Err(xs)) => {
+            Value::Vector(Vector::from_vec(QType::REAL, xs.into_iter().map(|x| x as f32).collect()))
+        }
+        (-15, Ok(x)) => Value::Datetime(x),
+        (_, Ok(x)) => Value::Float(x),
+        (-15, Err(xs)) => Value::Vector(Vector::from_vec(QType::DATETIME, xs)),
+        (_, Err(xs)) => Value::Vector(Vector::from_vec(QType::FLOAT, xs)),
     }
 }
 
