@@ -199,6 +199,12 @@ pub fn list_cmp(a: &Value, b: &Value) -> Ordering {
     match (a.is_atom(), b.is_atom()) {
         (true, true) => atom_cmp(a, b),
         _ => {
+            // Values with no items (dicts, tables, functions) order by type only: splitting
+            // them further would recurse forever.
+            let itemless = |v: &Value| !v.is_atom() && items(v).is_none();
+            if itemless(a) || itemless(b) {
+                return a.qtype().cmp(&b.qtype());
+            }
             let (x, y) = (
                 items(a).unwrap_or_else(|| vec![a.clone()]),
                 items(b).unwrap_or_else(|| vec![b.clone()]),
