@@ -322,8 +322,8 @@ impl Parser<'_> {
                     term =
                         Term::Noun(Expr::Apply { f: Box::new(f), args, form: ApplyForm::Bracket });
                 }
-                Some(t) if matches!(t.tok, Tok::Adverb(_)) && !t.spaced => {
-                    let Tok::Adverb(a) = t.tok.clone() else { unreachable!() };
+                Some(Token { tok: Tok::Adverb(a), spaced: false, .. }) => {
+                    let a = a.clone();
                     self.i += 1;
                     let f = match term {
                         Term::Noun(e) | Term::Verb(e) => e,
@@ -475,12 +475,17 @@ fn fold(terms: Vec<Term>) -> Result<Expr, ParseError> {
                     continue;
                 }
                 let right = acc.take().unwrap_or(Expr::Nil);
-                match terms.last() {
-                    Some(Term::Noun(_)) => {
-                        let Some(Term::Noun(left)) = terms.pop() else { unreachable!() };
+                match terms.pop() {
+                    Some(Term::Noun(left)) => {
                         acc = Some(Expr::apply(v, vec![left, right], ApplyForm::Infix));
                     }
-                    _ => acc = Some(Expr::apply(v, vec![right], ApplyForm::Prefix)),
+                    other => {
+                        // Not a left argument: put it back for the next step.
+                        if let Some(t) = other {
+                            terms.push(t);
+                        }
+                        acc = Some(Expr::apply(v, vec![right], ApplyForm::Prefix));
+                    }
                 }
             }
         }
