@@ -37,6 +37,13 @@ pub fn atomic2(
     if is_simple(a) && is_simple(b) {
         return f(a, b);
     }
+    // Enumerations compute as their symbols.
+    if let Value::Enum(e) = a {
+        return atomic2(&e.resolve()?, b, f);
+    }
+    if let Value::Enum(e) = b {
+        return atomic2(a, &e.resolve()?, f);
+    }
     match (a, b) {
         (Value::Dict(d), _) if !matches!(b, Value::Dict(_)) => {
             if d.is_keyed_table() {
@@ -49,6 +56,9 @@ pub fn atomic2(
         (_, Value::Dict(d)) if !matches!(a, Value::Dict(_)) => {
             let v = atomic2(a, &d.values, f)?;
             Value::dict(d.keys.clone(), v)
+        }
+        (Value::Dict(x), Value::Dict(y)) if x.is_keyed_table() && y.is_keyed_table() => {
+            crate::prims::table::keyed_pair(x, y, f)
         }
         (Value::Dict(x), Value::Dict(y)) => dict_dict(x, y, f),
         (Value::Table(t), _) if !matches!(b, Value::Table(_)) => {
@@ -113,6 +123,7 @@ pub fn atomic1(a: &Value, f: &dyn Fn(&Value) -> QResult<Value>) -> QResult<Value
         return f(a);
     }
     match a {
+        Value::Enum(e) => atomic1(&e.resolve()?, f),
         Value::Dict(d) => Value::dict(d.keys.clone(), atomic1(&d.values, f)?),
         Value::Table(t) => {
             let cols: QResult<Vec<Value>> = t.columns().iter().map(|c| atomic1(c, f)).collect();

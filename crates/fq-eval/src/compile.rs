@@ -1,9 +1,9 @@
 //! From syntax to [`Node`]: resolve locals to slots, keywords and glyphs to primitive
 //! codes, infix and prefix forms to direct primitive calls.
 
-use crate::node::{Node, Proto, Target};
+use crate::node::{Node, Proto, QueryNode, Target};
 use crate::prims;
-use fq_syntax::{ApplyForm, Expr, LambdaDef};
+use fq_syntax::{ApplyForm, Expr, LambdaDef, Query, QueryKind};
 use fq_value::{Adverb, Lambda, QError, QResult, Sym, Value};
 use std::sync::Arc;
 
@@ -11,6 +11,8 @@ use std::sync::Arc;
 pub struct Compiler {
     locals: Option<Vec<Sym>>,
     context: Sym,
+    /// Inside a qSQL phrase: names may be columns.
+    query: u32,
 }
 
 fn adverb(g: &str) -> QResult<Adverb> {
@@ -28,7 +30,7 @@ fn adverb(g: &str) -> QResult<Adverb> {
 impl Compiler {
     /// A compiler for top-level code in namespace `context` (root is the empty symbol).
     pub fn top(context: Sym) -> Compiler {
-        Compiler { locals: None, context }
+        Compiler { locals: None, context, query: 0 }
     }
 
     /// Compile a top-level statement.
@@ -41,6 +43,29 @@ impl Compiler {
     }
 
     fn name(&self, n: &str) -> QResult<Node> {
+        if self.query > 0 {
+            return self.column_name(n);
+        }
+        self.plain_name(n)
+    }
+
+    /// A name inside a qSQL phrase: a column of the table when it has one, else what the
+    /// name means outside (a local, then a global). `a.b` reads field `b` of column `a`
+    /// (a temporal part such as `time.minute`, or a foreign key's column).
+    fn column_name(&self, n: &str) -> QResult<Node> {
+        if prims::keyword(n).is_some() {
+            return self.plain_name(n);
+        }
+        let fallback = Box::new(self.plain_name(n)?);
+        if !n.starts_with('.') {
+            if let Some((col, field)) = n.split_once('.') {
+                return Ok(Node::ColDot(Sym::new(col), Sym::new(field), fallback));
+            }
+        }
+        Ok(Node::Col(Sym::new(n), fallback))
+    }
+
+    fn plain_name(&self, n: &str) -> QResult<Node> {
         let s = Sym::new(n);
         if let Some(i) = self.local(s) {
             return Ok(Node::Local(i));
@@ -132,8 +157,97 @@ impl Compiler {
                 }
                 Node::Table { keys: k, cols: c }
             }
+            Expr::Query(q) => self.query(q)?,
             Expr::Nil => Node::Nil,
         })
+    }
+
+    fn phrase_exprs(
+        &mut self,
+        items: &[(Option<String>, Expr)],
+        taken: &mut Vec<Sym>,
+    ) -> QResult<Vec<(Sym, Node)>> {
+        let mut out = Vec::with_capacity(items.len());
+        for (name, e) in items {
+            let n = match name {
+                Some(n) => Sym::new(n),
+                None => unique_name(Sym::new(&column_name_of(e)), taken),
+            };
+            taken.push(n);
+            self.query += 1;
+            let node = self.expr(e);
+            self.query -= 1;
+            out.push((n, node?));
+        }
+        Ok(out)
+    }
+
+    fn query(&mut self, q: &Query) -> QResult<Node> {
+        let from = self.expr(&q.from)?;
+        self.query += 1;
+        let wheres = self.exprs(&q.wheres);
+        self.query -= 1;
+        let wheres = wheres?;
+        let mut taken = Vec::new();
+        let by = match &q.by {
+            Some(b) => Some(self.phrase_exprs(b, &mut taken)?),
+            None => None,
+        };
+        if q.kind == QueryKind::Delete {
+            let mut names = Vec::new();
+            for (_, e) in &q.cols {
+                match e {
+                    Expr::Name(n) => names.push(Sym::new(n)),
+                    _ => return Err(QError::Parse),
+                }
+            }
+            return Ok(Node::Query(Box::new(QueryNode {
+                kind: q.kind,
+                limit_n: None,
+                order: None,
+                cols: Vec::new(),
+                exec_single: false,
+                by,
+                by_plain: false,
+                delete_cols: names,
+                from,
+                wheres,
+            })));
+        }
+        // Duplicate names take suffixes after the by phrase's names (`c1, c1` → `c1 c11`).
+        let cols = self.phrase_exprs(&q.cols, &mut taken)?;
+        let by_plain = matches!(&q.by, Some(b) if b.len() == 1 && b[0].0.is_none());
+        let exec_single = q.kind == QueryKind::Exec && q.cols.len() == 1 && q.cols[0].0.is_none();
+        let (mut limit_n, mut order) = (None, None);
+        if let Some(l) = &q.limit {
+            for e in l {
+                match e {
+                    Expr::Apply { f, args, form: ApplyForm::Prefix }
+                        if args.len() == 1
+                            && matches!(&**f, Expr::Prim { glyph, .. } if glyph == "<" || glyph == ">") =>
+                    {
+                        let desc = matches!(&**f, Expr::Prim { glyph, .. } if glyph == ">");
+                        self.query += 1;
+                        let key = self.opt(&args[0]);
+                        self.query -= 1;
+                        order = Some((desc, Box::new(key?.unwrap_or(Node::Nil))));
+                    }
+                    e => limit_n = Some(Box::new(self.expr(e)?)),
+                }
+            }
+        }
+        Ok(Node::Query(Box::new(QueryNode {
+            kind: q.kind,
+            limit_n,
+            order,
+            cols,
+            exec_single,
+            by,
+            by_plain,
+            delete_cols: Vec::new(),
+            from,
+            wheres,
+        })))
     }
 
     /// Global names assigned at the top level of a namespace are qualified by it.
@@ -236,8 +350,45 @@ fn assigned(e: &Expr, out: &mut Vec<String>) {
                 assigned(x, out);
             }
         }
+        // Names in a template's phrases are columns, not locals; only its table expression
+        // is ordinary code.
+        Expr::Query(q) => assigned(&q.from, out),
         Expr::Lit(_) | Expr::Name(_) | Expr::Prim { .. } | Expr::Lambda(_) | Expr::Nil => {}
     }
+}
+
+/// The name q gives an unnamed qSQL column: a name's last part; for a glyph applied to
+/// arguments, its left argument's name; for any other function, its last argument's; else
+/// `x`. The virtual column `i` gives `x`.
+pub fn column_name_of(e: &Expr) -> String {
+    fn go(e: &Expr) -> Option<String> {
+        match e {
+            Expr::Name(n) => {
+                let last = n.rsplit('.').next().unwrap_or(n);
+                (last != "i" && !last.is_empty()).then(|| last.to_string())
+            }
+            Expr::Apply { f, args, .. } => {
+                let args: Vec<&Expr> = args.iter().flatten().collect();
+                match &**f {
+                    Expr::Prim { .. } => args.first().and_then(|a| go(a)),
+                    _ if args.len() == 1 => go(args[0]),
+                    _ => args.last().and_then(|a| go(a)),
+                }
+            }
+            Expr::Assign { name, .. } => Some(name.clone()),
+            _ => None,
+        }
+    }
+    go(e).unwrap_or_else(|| "x".to_string())
+}
+
+/// `name`, or `name1`, `name2`… when taken.
+fn unique_name(name: Sym, taken: &[Sym]) -> Sym {
+    if !taken.contains(&name) {
+        return name;
+    }
+    let base = name.name();
+    (1..).map(|k| Sym::new(&format!("{base}{k}"))).find(|s| !taken.contains(s)).unwrap_or(name)
 }
 
 /// Highest implicit parameter used (`x`=1, `y`=2, `z`=3), outside nested lambdas.
@@ -273,6 +424,8 @@ fn implicit_arity(e: &Expr) -> usize {
         Expr::Table { keys, cols } => {
             keys.iter().chain(cols).map(|(_, x)| implicit_arity(x)).max().unwrap_or(0)
         }
+        // `x y z` in a template's phrases are columns; only the table expression counts.
+        Expr::Query(q) => implicit_arity(&q.from),
         Expr::Lit(_) | Expr::Prim { .. } | Expr::Lambda(_) | Expr::Nil => 0,
     }
 }
@@ -298,7 +451,7 @@ fn compile_proto(def: &LambdaDef, context: Sym) -> QResult<Proto> {
         assigned(s, &mut names);
     }
     let locals: Vec<Sym> = names.iter().map(|n| Sym::new(n)).collect();
-    let mut c = Compiler { locals: Some(locals.clone()), context };
+    let mut c = Compiler { locals: Some(locals.clone()), context, query: 0 };
     let body = def.body.iter().map(|s| c.expr(s)).collect::<QResult<Vec<_>>>()?;
     Ok(Proto { nparams: params.len(), locals, body })
 }

@@ -60,6 +60,8 @@ pub struct Interp {
     /// Loop iterations and calls left before `'stop` (`None`: unlimited). For fuzzing and
     /// sandboxed evaluation.
     pub fuel: Option<u64>,
+    /// Tables that running qSQL templates read their columns from, innermost last.
+    pub(crate) qframes: Vec<crate::qsql::QFrame>,
 }
 
 impl Interp {
@@ -75,6 +77,7 @@ impl Interp {
             rng: 0x2545_F491_4F6C_DD1D,
             stop: Arc::new(AtomicBool::new(false)),
             fuel: None,
+            qframes: Vec::new(),
         }
     }
 
@@ -136,6 +139,11 @@ impl Interp {
 
     /// Set a global.
     pub fn set(&mut self, name: Sym, v: Value) {
+        self.globals.insert(name, v);
+    }
+
+    /// Set a global the way `name:` at the top level does (qualified by the namespace).
+    pub fn set_global(&mut self, name: Sym, v: Value) {
         self.globals.insert(name, v);
     }
 
@@ -359,6 +367,15 @@ impl Interp {
                 cv.reverse();
                 build_table(kv, cv)?
             }
+            Node::Col(s, fallback) => match crate::qsql::column(self, *s) {
+                Some(v) => v?,
+                None => self.eval(fallback, fr)?,
+            },
+            Node::ColDot(c, f, fallback) => match crate::qsql::column_field(self, *c, *f) {
+                Some(v) => v?,
+                None => self.eval(fallback, fr)?,
+            },
+            Node::Query(q) => crate::qsql::run(self, q, fr)?,
             Node::Nil => GENERIC_NULL,
         })
     }

@@ -15,6 +15,7 @@ mod lane;
 pub mod limits;
 pub mod node;
 pub mod prims;
+mod qsql;
 pub mod script;
 pub mod system;
 

@@ -61,8 +61,42 @@ pub enum Node {
         /// Value columns.
         cols: Vec<(Sym, Node)>,
     },
+    /// A name inside a qSQL phrase: the column of the table being queried, or (when the
+    /// table has no such column) the fallback: a local or global. `i` is the row index.
+    Col(Sym, Box<Node>),
+    /// `col.field` inside a qSQL phrase: a temporal part (`time.minute`) or a foreign key's
+    /// column; the fallback when `col` is not a column.
+    ColDot(Sym, Sym, Box<Node>),
+    /// A qSQL template.
+    Query(Box<QueryNode>),
     /// Nothing: evaluates to `::`.
     Nil,
+}
+
+/// A compiled qSQL template.
+#[derive(Clone, Debug)]
+pub struct QueryNode {
+    /// select, exec, update or delete.
+    pub kind: fq_syntax::QueryKind,
+    /// `select[n]`: how many rows (negative: from the end; a pair: start and count).
+    pub limit_n: Option<Box<Node>>,
+    /// `select[>col]`: the sort key and whether descending.
+    pub order: Option<(bool, Box<Node>)>,
+    /// Result columns: name and expression.
+    pub cols: Vec<(Sym, Node)>,
+    /// `exec c from t` with one unnamed column: the column's value, not a dictionary.
+    pub exec_single: bool,
+    /// Group keys.
+    pub by: Option<Vec<(Sym, Node)>>,
+    /// The by phrase is one unnamed expression (`exec … by s`: a dictionary keyed by a
+    /// list rather than a table).
+    pub by_plain: bool,
+    /// `delete c1,c2 from t`.
+    pub delete_cols: Vec<Sym>,
+    /// The table expression.
+    pub from: Node,
+    /// Constraints, left to right.
+    pub wheres: Vec<Node>,
 }
 
 /// Where an amend writes.

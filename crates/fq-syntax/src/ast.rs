@@ -73,8 +73,41 @@ pub enum Expr {
         /// Value columns.
         cols: Vec<(String, Expr)>,
     },
+    /// A qSQL template: `select`, `exec`, `update` or `delete`.
+    Query(Box<Query>),
     /// An empty expression (between `;;`, or `f[]`'s argument).
     Nil,
+}
+
+/// Which qSQL template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryKind {
+    /// `select`.
+    Select,
+    /// `exec`.
+    Exec,
+    /// `update`.
+    Update,
+    /// `delete`.
+    Delete,
+}
+
+/// A qSQL template: `select [L] ps [by pb] from t [where pw]` and its siblings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Query {
+    /// The template.
+    pub kind: QueryKind,
+    /// `select[…]`'s limit expressions (`select[10]`, `select[>price]`, `select[5;<t]`).
+    pub limit: Option<Vec<Expr>>,
+    /// The select phrase: subphrases with their names when given (`n:count i`). For
+    /// `delete`, the columns to delete.
+    pub cols: Vec<(Option<String>, Expr)>,
+    /// The by phrase, when present.
+    pub by: Option<Vec<(Option<String>, Expr)>>,
+    /// The table expression.
+    pub from: Expr,
+    /// The where phrase's constraints, applied left to right.
+    pub wheres: Vec<Expr>,
 }
 
 /// How an application was written.

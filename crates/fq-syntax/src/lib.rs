@@ -5,5 +5,5 @@ pub mod lexer;
 pub mod literal;
 pub mod parser;
 
-pub use ast::{ApplyForm, Expr, LambdaDef};
+pub use ast::{ApplyForm, Expr, LambdaDef, Query, QueryKind};
 pub use parser::{parse, ParseError, INFIX_KEYWORDS};

@@ -5,7 +5,7 @@
 //! anything an iterator derives). The phrase folds from the right: a verb with a noun on its
 //! left applies dyadically, otherwise monadically; a noun followed by a value applies to it.
 
-use crate::ast::{ApplyForm, Expr, LambdaDef};
+use crate::ast::{ApplyForm, Expr, LambdaDef, Query, QueryKind};
 use crate::lexer::{lex, Span, Tok, Token};
 use fq_value::{QError, Value, Vector};
 use std::fmt;
@@ -48,7 +48,8 @@ pub fn parse(src: &str) -> Result<Vec<Expr>, ParseError> {
     let offset = src.len() - src_trim.len();
     let toks =
         lex(src_trim).map_err(|e| ParseError { msg: e.msg.to_string(), at: e.at + offset })?;
-    let mut p = Parser { t: toks, i: 0, src: src_trim, depth: 0 };
+    let limit = toks.len();
+    let mut p = Parser { t: toks, i: 0, src: src_trim, depth: 0, limit };
     let stmts = p.statements()?;
     if let Some(tok) = p.t.get(p.i) {
         return Err(ParseError {
@@ -72,6 +73,8 @@ struct Parser<'a> {
     i: usize,
     src: &'a str,
     depth: usize,
+    /// Tokens from here on are out of bounds (a qSQL subphrase ends at its comma).
+    limit: usize,
 }
 
 fn err<T>(msg: &str, at: usize) -> Result<T, ParseError> {
@@ -79,11 +82,18 @@ fn err<T>(msg: &str, at: usize) -> Result<T, ParseError> {
 }
 
 impl Parser<'_> {
+    fn get(&self, at: usize) -> Option<&Token> {
+        if at < self.limit {
+            self.t.get(at)
+        } else {
+            None
+        }
+    }
     fn peek(&self) -> Option<&Tok> {
-        self.t.get(self.i).map(|t| &t.tok)
+        self.get(self.i).map(|t| &t.tok)
     }
     fn peek_at(&self, k: usize) -> Option<&Token> {
-        self.t.get(self.i + k)
+        self.get(self.i + k)
     }
     fn pos(&self) -> usize {
         self.t.get(self.i).map_or(self.src.len(), |t| t.span.start as usize)
@@ -92,10 +102,11 @@ impl Parser<'_> {
         matches!(self.peek(), None | Some(Tok::Semi | Tok::RParen | Tok::RBracket | Tok::RBrace))
     }
     fn expect(&mut self, want: &Tok, what: &str) -> Result<Span, ParseError> {
-        match self.t.get(self.i) {
+        match self.get(self.i) {
             Some(t) if &t.tok == want => {
+                let span = t.span;
                 self.i += 1;
-                Ok(t.span)
+                Ok(span)
             }
             _ => err(&format!("expected {what}"), self.pos()),
         }
@@ -140,7 +151,7 @@ impl Parser<'_> {
             // `:e` at the start returns; `'e` at the start signals.
             if terms.is_empty() {
                 let colon_alone = matches!(
-                    self.t.get(self.i + 1).map(|t| &t.tok),
+                    self.get(self.i + 1).map(|t| &t.tok),
                     None | Some(Tok::Semi | Tok::RBracket | Tok::RParen | Tok::RBrace)
                 );
                 match self.peek() {
@@ -259,6 +270,15 @@ impl Parser<'_> {
                         };
                         return Ok(Term::Noun(e));
                     }
+                    "select" | "exec" | "update" | "delete" => {
+                        let kind = match n.as_str() {
+                            "select" => QueryKind::Select,
+                            "exec" => QueryKind::Exec,
+                            "update" => QueryKind::Update,
+                            _ => QueryKind::Delete,
+                        };
+                        return Ok(Term::Noun(self.query(kind, tok.span.start as usize)?));
+                    }
                     _ if INFIX_KEYWORDS.contains(&n.as_str()) && after_noun => {
                         Term::Verb(Expr::Name(n))
                     }
@@ -272,8 +292,7 @@ impl Parser<'_> {
                     return Ok(Term::Noun(Expr::Cond(body)));
                 }
                 // `#:` etc. written explicitly is the monadic form.
-                let unary =
-                    matches!(self.t.get(self.i), Some(t) if t.tok == Tok::Colon && !t.spaced);
+                let unary = matches!(self.get(self.i), Some(t) if t.tok == Tok::Colon && !t.spaced);
                 if unary {
                     self.i += 1;
                 }
@@ -299,7 +318,7 @@ impl Parser<'_> {
         };
         // Numbers followed directly by a colon: the IO verbs 0: 1: 2:.
         if let Term::Noun(Expr::Lit(Value::Long(n @ 0..=2))) = &term {
-            if let Some(t) = self.t.get(self.i) {
+            if let Some(t) = self.get(self.i) {
                 if t.tok == Tok::Colon && !t.spaced {
                     let g = format!("{n}:");
                     self.i += 1;
@@ -309,7 +328,7 @@ impl Parser<'_> {
         }
         // Postfix: brackets apply, iterators derive.
         loop {
-            match self.t.get(self.i) {
+            match self.get(self.i) {
                 Some(t) if t.tok == Tok::LBracket && !t.spaced => {
                     self.i += 1;
                     self.enter()?;
@@ -333,6 +352,128 @@ impl Parser<'_> {
                 _ => return Ok(term),
             }
         }
+    }
+
+    /// The rest of a qSQL template after its keyword, up to the end of the phrase.
+    fn query(&mut self, kind: QueryKind, at: usize) -> Result<Expr, ParseError> {
+        self.enter()?;
+        let mut limit = None;
+        if kind == QueryKind::Select && self.peek() == Some(&Tok::LBracket) {
+            self.i += 1;
+            limit = Some(self.bracket_body()?);
+        }
+        // Find the phrase's end and the template's keywords at bracket depth 0.
+        let start = self.i;
+        let (mut by, mut from, mut where_) = (None, None, None);
+        let mut commas = Vec::new();
+        let mut depth = 0usize;
+        let mut j = start;
+        while let Some(t) = self.get(j) {
+            match &t.tok {
+                Tok::LParen | Tok::LBracket | Tok::LBrace => depth += 1,
+                Tok::RParen | Tok::RBracket | Tok::RBrace if depth == 0 => break,
+                Tok::RParen | Tok::RBracket | Tok::RBrace => depth -= 1,
+                Tok::Semi if depth == 0 => break,
+                Tok::Op(g) if depth == 0 && g == "," => commas.push(j),
+                Tok::Name(n) if depth == 0 => match n.as_str() {
+                    "by" if from.is_none() && by.is_none() => by = Some(j),
+                    "from" if from.is_none() => from = Some(j),
+                    "where" if from.is_some() && where_.is_none() => where_ = Some(j),
+                    // A template in the table expression takes the rest of the phrase.
+                    "select" | "exec" | "update" | "delete"
+                        if from.is_some() && where_.is_none() =>
+                    {
+                        let mut k = j;
+                        while let Some(t) = self.get(k) {
+                            match &t.tok {
+                                Tok::LParen | Tok::LBracket | Tok::LBrace => depth += 1,
+                                Tok::RParen | Tok::RBracket | Tok::RBrace if depth == 0 => break,
+                                Tok::RParen | Tok::RBracket | Tok::RBrace => depth -= 1,
+                                Tok::Semi if depth == 0 => break,
+                                _ => {}
+                            }
+                            k += 1;
+                        }
+                        j = k;
+                        break;
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+            j += 1;
+        }
+        let end = j;
+        let Some(from) = from else { return err("from", at) };
+        let cols_end = by.unwrap_or(from);
+        let cols = self.subphrases(start, cols_end, &commas)?;
+        let by = match by {
+            Some(b) => Some(self.subphrases(b + 1, from, &commas)?),
+            None => None,
+        };
+        let from_end = where_.unwrap_or(end);
+        let from_expr = self.segment(from + 1, from_end)?;
+        if from_expr == Expr::Nil {
+            return err("from", at);
+        }
+        let wheres = match where_ {
+            Some(w) => self.subphrases(w + 1, end, &commas)?.into_iter().map(|(_, e)| e).collect(),
+            None => Vec::new(),
+        };
+        self.i = end;
+        self.depth -= 1;
+        let wheres: Vec<Expr> = wheres;
+        if kind == QueryKind::Delete && (by.is_some() || (!cols.is_empty() && !wheres.is_empty())) {
+            return err("nyi", at);
+        }
+        if kind == QueryKind::Update && cols.is_empty() {
+            return err("update", at);
+        }
+        Ok(Expr::Query(Box::new(Query { kind, limit, cols, by, from: from_expr, wheres })))
+    }
+
+    /// One expression filling exactly tokens `a..b`.
+    fn segment(&mut self, a: usize, b: usize) -> Result<Expr, ParseError> {
+        let saved = (self.i, self.limit);
+        self.i = a;
+        self.limit = b;
+        let e = self.phrase();
+        let done = self.i == b;
+        let pos = self.pos();
+        self.i = saved.0;
+        self.limit = saved.1;
+        let e = e?;
+        if !done {
+            return err("unexpected token in query", pos);
+        }
+        Ok(e)
+    }
+
+    /// Comma-separated subphrases in tokens `a..b`, each with its name if written `n:e`.
+    #[allow(clippy::type_complexity)]
+    fn subphrases(
+        &mut self,
+        a: usize,
+        b: usize,
+        commas: &[usize],
+    ) -> Result<Vec<(Option<String>, Expr)>, ParseError> {
+        if a >= b {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        let mut s = a;
+        for &c in commas.iter().filter(|&&c| c >= a && c < b).chain(std::iter::once(&b)) {
+            let e = self.segment(s, c)?;
+            s = c + 1;
+            out.push(match e {
+                Expr::Assign { name, indices: None, op: None, value, global: false } => {
+                    (Some(name), *value)
+                }
+                Expr::Nil => return err("empty subphrase", self.pos()),
+                e => (None, e),
+            });
+        }
+        Ok(out)
     }
 
     fn bracket_body(&mut self) -> Result<Vec<Expr>, ParseError> {

@@ -10,6 +10,7 @@ pub mod compare;
 pub mod index;
 pub mod list;
 pub mod math;
+pub mod table;
 
 use crate::interp::Interp;
 use arith::Op;
@@ -110,7 +111,8 @@ static UNARY_IMPLS: &[(&str, UnaryFn)] = &[
     ("system", list::system),
     ("hcount", nyi1),
     ("signum", math::signum),
-    ("meta", nyi1),
+    ("meta", table::meta),
+    ("ungroup", table::ungroup),
     ("md5", nyi1),
 ];
 
@@ -143,13 +145,27 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ("=", |_, x, y| compare::compare(Cmp::Eq, &x, &y), None),
     ("<", |_, x, y| compare::compare(Cmp::Lt, &x, &y), None),
     (">", |_, x, y| compare::compare(Cmp::Gt, &x, &y), None),
-    ("$", list::cast, Some(list::cond_variadic)),
+    (
+        "$",
+        |i, x, y| match table::try_enumerate(i, &x, &y) {
+            Some(r) => r,
+            None => list::cast(i, x, y),
+        },
+        Some(list::cond_variadic),
+    ),
     (",", list::join, None),
     ("#", list::take, None),
     ("_", list::drop, None),
     ("~", |_, x, y| Ok(Value::Bool(x == y)), None),
     ("!", list::bang, None),
-    ("?", list::find, Some(list::query_variadic)),
+    (
+        "?",
+        |i, x, y| match table::try_enum_extend(i, &x, &y) {
+            Some(r) => r,
+            None => list::find(i, x, y),
+        },
+        Some(list::query_variadic),
+    ),
     ("@", index::at, Some(amend::at_variadic)),
     (".", index::dot, Some(amend::dot_variadic)),
     ("0:", nyi2, None),
@@ -160,7 +176,7 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ("like", list::like, None),
     ("bin", list::bin, None),
     ("ss", nyi2, None),
-    ("insert", nyi2, None),
+    ("insert", table::insert, None),
     ("wsum", math::wsum, None),
     ("wavg", math::wavg, None),
     ("div", |_, x, y| arith::moddiv(false, &x, &y), None),
@@ -198,15 +214,16 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ("mcount", math::mcount, None),
     ("ema", math::ema, None),
     ("xrank", list::xrank, None),
-    ("upsert", nyi2, None),
-    ("xcol", nyi2, None),
-    ("xcols", nyi2, None),
-    ("xkey", nyi2, None),
-    ("xasc", nyi2, None),
-    ("xdesc", nyi2, None),
+    ("upsert", table::upsert, None),
+    ("xcol", table::xcol, None),
+    ("xcols", table::xcols, None),
+    ("xkey", table::xkey, None),
+    ("xasc", table::xasc, None),
+    ("xdesc", table::xdesc, None),
     ("peach", |i, f, x| crate::iter::apply_derived(i, Adverb::Each, &f, vec![x]), None),
     ("scov", math::scov, None),
     ("ssr", nyi2, Some(list::ssr)),
+    ("xgroup", table::xgroup, None),
 ];
 
 struct Tables {
