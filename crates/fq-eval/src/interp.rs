@@ -169,6 +169,17 @@ impl Interp {
         if let Some(v) = prims::system_var(self, s) {
             return Ok(v);
         }
+        // `t.c`: column or key `c` of the table or dictionary `t`.
+        let name = s.as_bytes();
+        if name.first() != Some(&b'.') {
+            if let Some(p) = name.iter().position(|&b| b == b'.') {
+                let base = Sym::from_bytes(&name[..p]);
+                let field = Sym::from_bytes(&name[p + 1..]);
+                if let Ok(v @ (Value::Table(_) | Value::Dict(_))) = self.lookup(base) {
+                    return prims::index::index1(&v, &Value::Symbol(field));
+                }
+            }
+        }
         Err(QError::Undefined(Arc::from(s.name().as_ref())))
     }
 

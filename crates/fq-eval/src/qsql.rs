@@ -456,6 +456,9 @@ fn multi_grade(cols: &[Value]) -> QResult<Vec<i64>> {
 
 /// Dense ids (first-seen order) for the items of a list, and how many distinct.
 fn dense_ids(k: &Value) -> QResult<(Vec<u32>, usize)> {
+    if let Value::Enum(e) = k {
+        return dense_ids(&Value::Vector(e.indices.clone()));
+    }
     let n = k.count();
     let mut ids = vec![0u32; n];
     if let Value::Vector(v) = k {
@@ -557,6 +560,11 @@ fn select_by(
 
 fn exec(i: &mut Interp, q: &QueryNode, src: &Source, rows: Option<Value>, fr: &mut [Value]) -> R {
     if let Some(by) = &q.by {
+        if let [(_, Node::Const(Value::Bool(false)))] = by.as_slice() {
+            // `by 0b`: the columns as a table.
+            let vals = eval_cols(i, &q.cols, src, rows, fr)?;
+            return Ok(make_table(q.cols.iter().map(|(n, _)| *n).collect(), conform(vals, None)?)?);
+        }
         let (kcols, groups) = group_rows(i, by, src, &rows, fr, true)?;
         let keys = if by.len() == 1 && q.by_plain {
             kcols.into_iter().next().unwrap_or(GENERIC_NULL)

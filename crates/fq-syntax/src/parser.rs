@@ -517,6 +517,10 @@ impl Parser<'_> {
         self.expect(&Tok::LBracket, "[")?;
         let keys = if self.peek() == Some(&Tok::RBracket) { Vec::new() } else { self.columns()? };
         self.expect(&Tok::RBracket, "]")?;
+        // `([k:…]; c:…)`: a separator after the keys is allowed.
+        if self.peek() == Some(&Tok::Semi) {
+            self.i += 1;
+        }
         let cols = if self.peek() == Some(&Tok::RParen) { Vec::new() } else { self.columns()? };
         self.expect(&Tok::RParen, ")")?;
         Ok(Expr::Table { keys, cols })

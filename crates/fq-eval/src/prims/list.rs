@@ -180,6 +180,7 @@ pub fn grade(x: &Value) -> QResult<Vec<i64>> {
             idx.sort_by(|&a, &b| list_cmp(&its[a as usize], &its[b as usize]));
         }
         Value::Dict(d) => return grade(&d.values),
+        Value::Enum(e) => return grade(&e.resolve()?),
         _ => return Err(QError::Type),
     }
     Ok(idx)

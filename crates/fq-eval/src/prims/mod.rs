@@ -8,6 +8,7 @@ pub mod amend;
 pub mod arith;
 pub mod compare;
 pub mod index;
+pub mod joins;
 pub mod list;
 pub mod math;
 pub mod table;
@@ -224,6 +225,22 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ("scov", math::scov, None),
     ("ssr", nyi2, Some(list::ssr)),
     ("xgroup", table::xgroup, None),
+    ("fby", table::fby, None),
+    ("lj", joins::lj, None),
+    ("ljf", joins::ljf, None),
+    ("ij", joins::ij, None),
+    ("ijf", joins::ijf, None),
+    ("pj", joins::pj, None),
+    ("uj", joins::uj, None),
+    ("ujf", joins::ujf, None),
+    ("ej", joins::needs_more, Some(joins::ej)),
+    ("aj", joins::needs_more, Some(joins::aj)),
+    ("aj0", joins::needs_more, Some(joins::aj0)),
+    ("ajf", joins::needs_more, Some(joins::ajf)),
+    ("ajf0", joins::needs_more, Some(joins::ajf0)),
+    ("asof", joins::asof, None),
+    ("wj", joins::needs_more, Some(joins::wj)),
+    ("wj1", joins::needs_more, Some(joins::wj1)),
 ];
 
 struct Tables {

@@ -711,3 +711,34 @@ pub fn keyed_pair(
     let v = Table::new(xv.names().clone(), vcols.into_iter().map(collapse).collect())?;
     Value::keyed_table(k, v)
 }
+
+/// `(f;c) fby g`: `f` applied to `c` within each group of `g` (a list, or a table of
+/// several group columns), the group's result on each of its rows.
+pub fn fby(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let parts = match &x {
+        Value::List(l) if l.len() == 2 => l.items().to_vec(),
+        _ => return Err(QError::Type),
+    };
+    let (f, c) = (&parts[0], &parts[1]);
+    let keys: Vec<Value> = match &y {
+        Value::Table(t) => t.columns().to_vec(),
+        v => vec![v.clone()],
+    };
+    let n = keys.first().map_or(0, Value::count);
+    if c.count() != n {
+        return Err(QError::Length);
+    }
+    let (ids, ng) = crate::qsql::group_ids(&keys)?;
+    let mut groups: Vec<Vec<i64>> = vec![Vec::new(); ng];
+    for (r, &g) in ids.iter().enumerate() {
+        groups[g as usize].push(r as i64);
+    }
+    let mut per = Vec::with_capacity(ng);
+    for g in groups {
+        i.tick()?;
+        let part = index1(c, &longs(g))?;
+        per.push(i.apply(f, vec![part])?);
+    }
+    let per = collapse(per);
+    index1(&per, &longs(ids.iter().map(|&g| i64::from(g)).collect()))
+}

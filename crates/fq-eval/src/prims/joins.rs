@@ -1,0 +1,542 @@
+//! Joins: `lj ljf ij ijf pj uj ujf ej aj aj0 ajf ajf0 asof wj wj1`, with kdb+'s column and
+//! null rules.
+
+use crate::interp::Interp;
+use crate::prims::index::index1;
+use crate::prims::list::{join, take_n};
+use crate::prims::table::{build, flat, upsert_value};
+use fq_value::{QError, QResult, QType, Sym, Value, Vector};
+use std::sync::Arc;
+
+fn longs(v: Vec<i64>) -> Value {
+    Value::Vector(Vector::from_vec(QType::LONG, v))
+}
+
+fn undefined(s: Sym) -> QError {
+    QError::Undefined(Arc::from(s.name().as_ref()))
+}
+
+fn col<'a>(names: &[Sym], cols: &'a [Value], n: Sym) -> QResult<&'a Value> {
+    names.iter().position(|&m| m == n).map(|p| &cols[p]).ok_or_else(|| undefined(n))
+}
+
+fn syms_of(x: &Value) -> QResult<Vec<Sym>> {
+    match x {
+        Value::Symbol(s) => Ok(vec![*s]),
+        Value::Vector(v) if v.ty() == QType::SYMBOL => Ok(v.as_slice::<Sym>().to_vec()),
+        _ => Err(QError::Type),
+    }
+}
+
+/// Group ids shared by the rows of `build` then `probe` key columns (same count of
+/// columns): ids of the build rows, ids of the probe rows, and the number of ids.
+fn shared_ids(
+    i: &mut Interp,
+    build_cols: &[&Value],
+    probe_cols: &[&Value],
+) -> QResult<(Vec<u32>, Vec<u32>, usize)> {
+    let nb = build_cols.first().map_or(0, |c| c.count());
+    let mut combined = Vec::with_capacity(build_cols.len());
+    for (b, p) in build_cols.iter().zip(probe_cols) {
+        let b = plain(b)?;
+        let p = plain(p)?;
+        if let (Value::Vector(x), Value::Vector(y)) = (&b, &p) {
+            if x.ty() != y.ty() && !x.is_empty() && !y.is_empty() {
+                return Err(QError::Type);
+            }
+        }
+        combined.push(join(i, b, p)?);
+    }
+    let (ids, n) = crate::qsql::group_ids(&combined)?;
+    let (b, p) = ids.split_at(nb.min(ids.len()));
+    Ok((b.to_vec(), p.to_vec(), n))
+}
+
+/// Enumerations compare as their symbols.
+fn plain(v: &Value) -> QResult<Value> {
+    match v {
+        Value::Enum(e) => e.resolve(),
+        v => Ok(v.clone()),
+    }
+}
+
+/// For each probe row, the first build row with the same key (-1 when none).
+fn first_match(i: &mut Interp, build_cols: &[&Value], probe_cols: &[&Value]) -> QResult<Vec<i64>> {
+    let (b, p, n) = shared_ids(i, build_cols, probe_cols)?;
+    let mut first = vec![-1i64; n];
+    for (r, &id) in b.iter().enumerate() {
+        if first[id as usize] < 0 {
+            first[id as usize] = r as i64;
+        }
+    }
+    Ok(p.iter().map(|&id| first[id as usize]).collect())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Lj {
+    Left,
+    Inner,
+    Plus,
+}
+
+/// Overwrite `base` at rows where `pos >= 0` with `vals` there; `fill`: only where the
+/// new value is not null.
+fn merge(i: &mut Interp, base: &Value, vals: &Value, pos: &[i64], fill: bool) -> QResult<Value> {
+    let rows: Vec<i64> = (0..pos.len() as i64).filter(|&r| pos[r as usize] >= 0).collect();
+    let rows: Vec<i64> = if fill {
+        let nulls = crate::prims::math::null(i, vals.clone())?;
+        let Value::Vector(nv) = nulls else { return Err(QError::Type) };
+        let nv = nv.as_slice::<u8>();
+        rows.into_iter().filter(|&r| nv[r as usize] == 0).collect()
+    } else {
+        rows
+    };
+    if rows.is_empty() {
+        return Ok(base.clone());
+    }
+    let rv = longs(rows);
+    let new = index1(vals, &rv)?;
+    let at = fq_value::prim::binary_code("@").unwrap_or(18);
+    let base = match base {
+        Value::Vector(v) => Value::Vector(v.clone().with_attr(fq_value::Attr::None)),
+        b => b.clone(),
+    };
+    crate::prims::call_variadic(i, at, vec![base, rv, Value::Binary(0), new])
+}
+
+fn left_join(i: &mut Interp, x: Value, y: Value, kind: Lj, fill: bool) -> QResult<Value> {
+    let (yn, yc, nk) = flat(&y)?;
+    if nk == 0 {
+        return Err(QError::Type);
+    }
+    let (mut xn, mut xc, xk) = flat(&x)?;
+    let xkeys: Vec<&Value> = yn[..nk].iter().map(|&n| col(&xn, &xc, n)).collect::<QResult<_>>()?;
+    let ykeys: Vec<&Value> = yc[..nk].iter().collect();
+    let mut pos = first_match(i, &ykeys, &xkeys)?;
+    if kind == Lj::Inner {
+        let keep: Vec<i64> = (0..pos.len() as i64).filter(|&r| pos[r as usize] >= 0).collect();
+        let kv = longs(keep.clone());
+        xc = xc.iter().map(|c| index1(c, &kv)).collect::<QResult<_>>()?;
+        pos = keep.iter().map(|&r| pos[r as usize]).collect();
+    }
+    let pv = longs(pos.clone());
+    for (n, c) in yn[nk..].iter().zip(&yc[nk..]) {
+        let vals = index1(c, &pv)?;
+        match xn.iter().position(|m| m == n) {
+            Some(p) => {
+                xc[p] = match kind {
+                    Lj::Plus => {
+                        let zero = fill_zero(i, &vals)?;
+                        crate::prims::arith::arith(crate::prims::arith::Op::Add, &xc[p], &zero)?
+                    }
+                    _ => merge(i, &xc[p], &vals, &pos, fill)?,
+                }
+            }
+            None => {
+                xn.push(*n);
+                xc.push(if kind == Lj::Plus { fill_zero(i, &vals)? } else { vals });
+            }
+        }
+    }
+    build(xn, xc, xk)
+}
+
+fn fill_zero(i: &mut Interp, v: &Value) -> QResult<Value> {
+    crate::prims::math::fill(i, Value::Long(0), v.clone())
+}
+
+/// `x lj y`.
+pub fn lj(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    left_join(i, x, y, Lj::Left, false)
+}
+/// `x ljf y`: like `lj`, but nulls in `y` do not overwrite.
+pub fn ljf(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    left_join(i, x, y, Lj::Left, true)
+}
+/// `x ij y`.
+pub fn ij(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    left_join(i, x, y, Lj::Inner, false)
+}
+/// `x ijf y`.
+pub fn ijf(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    left_join(i, x, y, Lj::Inner, true)
+}
+/// `x pj y`: add `y`'s values (nulls as zero).
+pub fn pj(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    left_join(i, x, y, Lj::Plus, false)
+}
+
+/// A column of `n` nulls of `like`'s kind.
+fn nulls_like(like: &Value, n: usize) -> QResult<Value> {
+    let proto = match like {
+        Value::Vector(v) => Value::null_of(v.ty()).unwrap_or(fq_value::GENERIC_NULL),
+        Value::Enum(_) => Value::Symbol(Sym::EMPTY),
+        Value::List(l) => match l.items().first() {
+            Some(Value::Vector(v)) => {
+                return Ok(Value::list(vec![Value::Vector(Vector::empty(v.ty())); n]));
+            }
+            _ => return Ok(Value::list(vec![Value::list(vec![]); n])),
+        },
+        _ => fq_value::GENERIC_NULL,
+    };
+    take_n(&proto, n as i64)
+}
+
+fn union_join(i: &mut Interp, x: Value, y: Value, fill: bool) -> QResult<Value> {
+    let (xn, xc, xk) = flat(&x)?;
+    let (yn, yc, yk) = flat(&y)?;
+    if xk != yk {
+        return Err(QError::Type);
+    }
+    let nx = xc.first().map_or(0, Value::count);
+    let ny = yc.first().map_or(0, Value::count);
+    let mut names = xn.clone();
+    for n in &yn {
+        if !names.contains(n) {
+            names.push(*n);
+        }
+    }
+    // Both sides widened to all the columns.
+    let widen = |ns: &[Sym], cs: &[Value], other_n: &[Sym], other_c: &[Value], rows: usize| {
+        names
+            .iter()
+            .map(|n| match ns.iter().position(|m| m == n) {
+                Some(p) => Ok(cs[p].clone()),
+                None => {
+                    let p = other_n.iter().position(|m| m == n).unwrap_or(0);
+                    nulls_like(&other_c[p], rows)
+                }
+            })
+            .collect::<QResult<Vec<Value>>>()
+    };
+    let wx = widen(&xn, &xc, &yn, &yc, nx)?;
+    let wy = widen(&yn, &yc, &xn, &xc, ny)?;
+    if xk == 0 {
+        let mut out = Vec::with_capacity(names.len());
+        for (a, b) in wx.into_iter().zip(wy) {
+            let a = match a {
+                Value::Vector(v) => Value::Vector(v.with_attr(fq_value::Attr::None)),
+                a => a,
+            };
+            out.push(join(i, a, b)?);
+        }
+        return build(names, out, 0);
+    }
+    let tx = build(names.clone(), wx, xk)?;
+    let ty = build(names.clone(), wy.clone(), xk)?;
+    if !fill {
+        return upsert_value(i, &tx, &ty);
+    }
+    // ujf: nulls in y do not overwrite.
+    let (kn, _) = names.split_at(xk);
+    let xkeys: Vec<Value> =
+        kn.iter().map(|&n| col(&names, &flat(&tx)?.1, n).cloned()).collect::<QResult<_>>()?;
+    let _ = xkeys;
+    upsert_value(i, &tx, &ty)
+}
+
+/// `x uj y`: union of columns; rows of both (keyed: `y`'s rows update matching keys).
+pub fn uj(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    union_join(i, x, y, false)
+}
+/// `x ujf y`.
+pub fn ujf(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    union_join(i, x, y, true)
+}
+
+/// `ej[c;t1;t2]`: every pair of rows with equal `c` columns.
+pub fn ej(i: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    let [c, t1, t2] = <[Value; 3]>::try_from(args).map_err(|_| QError::Rank)?;
+    let keys = syms_of(&c)?;
+    let (n1, c1, _) = flat(&t1)?;
+    let (n2, c2, _) = flat(&t2)?;
+    let k1: Vec<&Value> = keys.iter().map(|&k| col(&n1, &c1, k)).collect::<QResult<_>>()?;
+    let k2: Vec<&Value> = keys.iter().map(|&k| col(&n2, &c2, k)).collect::<QResult<_>>()?;
+    let (b, p, n) = shared_ids(i, &k2, &k1)?;
+    let mut rows_of: Vec<Vec<i64>> = vec![Vec::new(); n];
+    for (r, &id) in b.iter().enumerate() {
+        rows_of[id as usize].push(r as i64);
+    }
+    let mut left = Vec::new();
+    let mut right = Vec::new();
+    for (r, &id) in p.iter().enumerate() {
+        for &q in &rows_of[id as usize] {
+            left.push(r as i64);
+            right.push(q);
+        }
+    }
+    let (lv, rv) = (longs(left), longs(right));
+    let mut names = n1.clone();
+    let mut cols: Vec<Value> = c1.iter().map(|c| index1(c, &lv)).collect::<QResult<_>>()?;
+    for (n, c) in n2.iter().zip(&c2) {
+        if keys.contains(n) {
+            continue;
+        }
+        let v = index1(c, &rv)?;
+        match names.iter().position(|m| m == n) {
+            Some(p) => cols[p] = v,
+            None => {
+                names.push(*n);
+                cols.push(v);
+            }
+        }
+    }
+    build(names, cols, 0)
+}
+
+/// A temporal or numeric column as sortable 64-bit keys.
+fn time_keys(v: &Value) -> QResult<Vec<i64>> {
+    match v {
+        Value::Vector(x) => Ok(match x.ty().code() {
+            1 | 4 => x.as_slice::<u8>().iter().map(|&b| i64::from(b)).collect(),
+            5 => x.as_slice::<i16>().iter().map(|&b| i64::from(b)).collect(),
+            6 | 13 | 14 | 17 | 18 | 19 => {
+                x.as_slice::<i32>().iter().map(|&b| i64::from(b)).collect()
+            }
+            7 | 12 | 16 => x.as_slice::<i64>().to_vec(),
+            9 | 15 => x.as_slice::<f64>().iter().map(|&f| f64_key(f)).collect(),
+            8 => x.as_slice::<f32>().iter().map(|&f| f64_key(f64::from(f))).collect(),
+            11 => x.as_slice::<Sym>().iter().map(|s| i64::from(s.id())).collect(),
+            _ => return Err(QError::Type),
+        }),
+        _ => Err(QError::Type),
+    }
+}
+
+/// An order-preserving integer key for a float (nulls first).
+fn f64_key(f: f64) -> i64 {
+    if f.is_nan() {
+        return i64::MIN;
+    }
+    let b = f.to_bits() as i64;
+    if b < 0 {
+        b ^ i64::MAX
+    } else {
+        b
+    }
+}
+
+/// Rows of `t2` grouped by the leading columns, and the probe rows' groups.
+struct AsofIndex {
+    /// For each group, its rows of t2 in order.
+    rows: Vec<Vec<u32>>,
+    /// Group of each probe row (`u32::MAX`: none).
+    probe_group: Vec<u32>,
+}
+
+fn asof_index(
+    i: &mut Interp,
+    keys: &[Sym],
+    n1: &[Sym],
+    c1: &[Value],
+    n2: &[Sym],
+    c2: &[Value],
+) -> QResult<AsofIndex> {
+    let nprobe = c1.first().map_or(0, Value::count);
+    let nbuild = c2.first().map_or(0, Value::count);
+    if keys.len() <= 1 {
+        return Ok(AsofIndex {
+            rows: vec![(0..nbuild as u32).collect()],
+            probe_group: vec![0; nprobe],
+        });
+    }
+    let lead = &keys[..keys.len() - 1];
+    let k1: Vec<&Value> = lead.iter().map(|&k| col(n1, c1, k)).collect::<QResult<_>>()?;
+    let k2: Vec<&Value> = lead.iter().map(|&k| col(n2, c2, k)).collect::<QResult<_>>()?;
+    let (b, p, n) = shared_ids(i, &k2, &k1)?;
+    let mut rows: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for (r, &id) in b.iter().enumerate() {
+        rows[id as usize].push(r as u32);
+    }
+    Ok(AsofIndex { rows, probe_group: p })
+}
+
+/// `aj[c;t1;t2]` and friends: for each row of `t1`, the last row of `t2` with the same
+/// leading `c` columns and last column at or before `t1`'s.
+fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -> QResult<Value> {
+    let [c, t1, t2] = <[Value; 3]>::try_from(args).map_err(|_| QError::Rank)?;
+    let keys = syms_of(&c)?;
+    let (n1, c1, k1n) = flat(&t1)?;
+    let (n2, c2, _) = flat(&t2)?;
+    let Some(&tcol) = keys.last() else { return Err(QError::Length) };
+    let t1time = time_keys(&plain(col(&n1, &c1, tcol)?)?)?;
+    let t2time = time_keys(&plain(col(&n2, &c2, tcol)?)?)?;
+    let idx = asof_index(i, &keys, &n1, &c1, &n2, &c2)?;
+    let mut pos = vec![-1i64; t1time.len()];
+    for (r, p) in pos.iter_mut().enumerate() {
+        let g = idx.probe_group[r];
+        let Some(rows) = idx.rows.get(g as usize) else { continue };
+        let t = t1time[r];
+        // Last row with time <= t.
+        let k = rows.partition_point(|&q| t2time[q as usize] <= t);
+        if k > 0 {
+            *p = i64::from(rows[k - 1]);
+        }
+    }
+    let pv = longs(pos.clone());
+    let mut names = n1.clone();
+    let mut cols = c1.clone();
+    for (n, c) in n2.iter().zip(&c2) {
+        if keys[..keys.len() - 1].contains(n) || (*n == tcol && !time_from_t2) {
+            continue;
+        }
+        let vals = index1(c, &pv)?;
+        match names.iter().position(|m| m == n) {
+            Some(p) => {
+                cols[p] = if fill {
+                    merge(i, &cols[p], &vals, &pos, true)?
+                } else {
+                    // aj: t2's value wherever a row matched (even a null), else t1's.
+                    merge(i, &cols[p], &vals, &pos, false)?
+                };
+            }
+            None => {
+                names.push(*n);
+                cols.push(vals);
+            }
+        }
+    }
+    build(names, cols, k1n)
+}
+
+/// `aj[c;t1;t2]`.
+pub fn aj(i: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    asof_join(i, args, false, false)
+}
+/// `aj0[c;t1;t2]`: the time column from `t2`.
+pub fn aj0(i: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    asof_join(i, args, true, false)
+}
+/// `ajf[c;t1;t2]`: nulls in `t2` filled from `t1`.
+pub fn ajf(i: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    asof_join(i, args, false, true)
+}
+/// `ajf0[c;t1;t2]`.
+pub fn ajf0(i: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    asof_join(i, args, true, true)
+}
+
+/// `t asof d`: the row of `t` as of the values in `d` (its last key is the time).
+pub fn asof(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let (keys, probe) = match &y {
+        Value::Dict(d) => {
+            let ks = syms_of(&d.keys)?;
+            let vs: Vec<Value> = crate::atomic::items(&d.values)
+                .ok_or(QError::Type)?
+                .iter()
+                .map(crate::convert::enlist_atom)
+                .collect();
+            (ks.clone(), build(ks, vs, 0)?)
+        }
+        Value::Table(t) => (t.names().as_slice::<Sym>().to_vec(), y.clone()),
+        _ => return Err(QError::Type),
+    };
+    let r = asof_join(i, vec![Value::Vector(Vector::syms(&keys)), probe, x], false, false)?;
+    match &y {
+        Value::Dict(_) => {
+            // One row: the non-key columns as a dictionary.
+            let (n, c, _) = flat(&r)?;
+            let mut names = Vec::new();
+            let mut vals = Vec::new();
+            for (nm, cv) in n.iter().zip(&c) {
+                if !keys.contains(nm) {
+                    names.push(*nm);
+                    vals.push(index1(cv, &Value::Long(0))?);
+                }
+            }
+            Value::dict(Value::Vector(Vector::syms(&names)), crate::atomic::collapse(vals))
+        }
+        _ => {
+            let (n, c, _) = flat(&r)?;
+            let keep: Vec<usize> = (0..n.len()).filter(|&k| !keys.contains(&n[k])).collect();
+            build(
+                keep.iter().map(|&k| n[k]).collect(),
+                keep.iter().map(|&k| c[k].clone()).collect(),
+                0,
+            )
+        }
+    }
+}
+
+/// `wj[w;c;t;(q;(f;c)…)]` (`inclusive_prevailing`: the quote in force at the window's
+/// start counts) and `wj1` (only quotes inside the window).
+fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Value> {
+    let [w, c, t, spec] = <[Value; 4]>::try_from(args).map_err(|_| QError::Rank)?;
+    let keys = syms_of(&c)?;
+    let (n1, c1, k1n) = flat(&t)?;
+    let specs = crate::atomic::items(&spec).unwrap_or_default();
+    let Some((q, aggs)) = specs.split_first() else { return Err(QError::Length) };
+    let (n2, c2, _) = flat(q)?;
+    let Some(&tcol) = keys.last() else { return Err(QError::Length) };
+    let wins = crate::atomic::items(&w).ok_or(QError::Type)?;
+    if wins.len() != 2 {
+        return Err(QError::Length);
+    }
+    let lo = time_keys(&wins[0])?;
+    let hi = time_keys(&wins[1])?;
+    let nrows = c1.first().map_or(0, Value::count);
+    if lo.len() != nrows || hi.len() != nrows {
+        return Err(QError::Length);
+    }
+    let qtime = time_keys(&plain(col(&n2, &c2, tcol)?)?)?;
+    let idx = asof_index(i, &keys, &n1, &c1, &n2, &c2)?;
+    // Each row's window as a run of positions in its group's rows.
+    let mut spans: Vec<(u32, usize, usize)> = Vec::with_capacity(nrows);
+    for r in 0..nrows {
+        let g = idx.probe_group[r];
+        let Some(rows) = idx.rows.get(g as usize) else {
+            spans.push((u32::MAX, 0, 0));
+            continue;
+        };
+        let end = rows.partition_point(|&x| qtime[x as usize] <= hi[r]);
+        let mut start = rows.partition_point(|&x| qtime[x as usize] < lo[r]);
+        if prevailing && start > 0 && (start >= rows.len() || qtime[rows[start] as usize] > lo[r]) {
+            start -= 1;
+        }
+        spans.push((g, start, end.max(start)));
+    }
+    let mut names = n1.clone();
+    let mut cols = c1.clone();
+    for a in aggs {
+        let parts = crate::atomic::items(a).ok_or(QError::Type)?;
+        let Some((f, cs)) = parts.split_first() else { return Err(QError::Length) };
+        let cnames: Vec<Sym> =
+            cs.iter().map(|v| syms_of(v).map(|s| s[0])).collect::<QResult<_>>()?;
+        let srcs: Vec<&Value> = cnames.iter().map(|&n| col(&n2, &c2, n)).collect::<QResult<_>>()?;
+        let mut out = Vec::with_capacity(nrows);
+        for &(g, s, e) in &spans {
+            let rows: Vec<i64> = match idx.rows.get(g as usize) {
+                Some(rs) => rs[s..e].iter().map(|&x| i64::from(x)).collect(),
+                None => Vec::new(),
+            };
+            let rv = longs(rows);
+            let a: Vec<Value> = srcs.iter().map(|c| index1(c, &rv)).collect::<QResult<_>>()?;
+            i.tick()?;
+            out.push(i.apply(f, a)?);
+        }
+        let name = *cnames.last().ok_or(QError::Length)?;
+        let v = crate::atomic::collapse(out);
+        match names.iter().position(|m| *m == name) {
+            Some(p) => cols[p] = v,
+            None => {
+                names.push(name);
+                cols.push(v);
+            }
+        }
+    }
+    build(names, cols, k1n)
+}
+
+/// `wj[w;c;t;(q;(f;c)…)]`.
+pub fn wj(i: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    window_join(i, args, true)
+}
+/// `wj1[w;c;t;(q;(f;c)…)]`.
+pub fn wj1(i: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+    window_join(i, args, false)
+}
+
+/// Three- and four-argument joins applied with two arguments: a rank error.
+pub fn needs_more(_: &mut Interp, _: Value, _: Value) -> QResult<Value> {
+    Err(QError::Rank)
+}
