@@ -6,6 +6,7 @@
 
 pub mod amend;
 pub mod arith;
+pub mod cast;
 pub mod compare;
 pub mod index;
 pub mod list;
@@ -143,7 +144,7 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ("=", |_, x, y| compare::compare(Cmp::Eq, &x, &y), None),
     ("<", |_, x, y| compare::compare(Cmp::Lt, &x, &y), None),
     (">", |_, x, y| compare::compare(Cmp::Gt, &x, &y), None),
-    ("$", list::cast, Some(list::cond_variadic)),
+    ("$", cast::cast, Some(list::cond_variadic)),
     (",", list::join, None),
     ("#", list::take, None),
     ("_", list::drop, None),
