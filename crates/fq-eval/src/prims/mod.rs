@@ -149,7 +149,7 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ("#", list::take, None),
     ("_", list::drop, None),
     ("~", |_, x, y| Ok(Value::Bool(x == y)), None),
-    ("!", list::bang, None),
+    ("!", crate::dotq::bang, None),
     ("?", list::find, Some(list::query_variadic)),
     ("@", index::at, Some(amend::at_variadic)),
     (".", index::dot, Some(amend::dot_variadic)),
@@ -314,7 +314,7 @@ pub fn glyph_unary(g: &str) -> Option<Value> {
 
 /// System variables computed on read: `.z.p`, `.z.d`...
 pub fn system_var(i: &mut Interp, s: Sym) -> Option<Value> {
-    crate::system::zvar(i, s)
+    crate::system::zvar(i, s).or_else(|| crate::dotq::var(s))
 }
 
 #[cfg(test)]
