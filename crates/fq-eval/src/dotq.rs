@@ -28,6 +28,8 @@ const NATIVE_X12: i64 = -1004;
 const NATIVE_J12: i64 = -1005;
 const NATIVE_ID: i64 = -1006;
 const NATIVE_TY: i64 = -1007;
+const NATIVE_BTOA: i64 = -1008;
+const NATIVE_ATOB: i64 = -1009;
 
 /// Lambdas by name (without the `.Q.` prefix).
 static LAMBDAS: &[(&str, &str)] = &[
@@ -42,6 +44,8 @@ static LAMBDAS: &[(&str, &str)] = &[
     ("j12", "{-1005!x}"),
     ("id", "{-1006!x}"),
     ("ty", "{-1007!x}"),
+    ("btoa", "{-1008!x}"),
+    ("atob", "{-1009!x}"),
     ("qt", "{$[99h=type x;98h=type key x;98h=type x]}"),
 ];
 
@@ -67,7 +71,7 @@ pub fn var(s: Sym) -> Option<Value> {
 
 /// `x!y`, with ferroq's internal functions for `.Q` taken out first.
 pub fn bang(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    let Value::Long(n @ -1007..=-1000) = x else { return crate::prims::list::bang(i, x, y) };
+    let Value::Long(n @ -1009..=-1000) = x else { return crate::prims::list::bang(i, x, y) };
     match n {
         NATIVE_S => Ok(Value::string(&console_text(i, &y))),
         NATIVE_F => {
@@ -82,6 +86,8 @@ pub fn bang(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         NATIVE_J12 => decode(&y, NA.as_bytes()),
         NATIVE_ID => id(&y),
         NATIVE_TY => ty(&y),
+        NATIVE_BTOA => Ok(Value::string(&btoa(text_bytes(&y)?))),
+        NATIVE_ATOB => Ok(Value::Vector(Vector::bytes(&atob(text_bytes(&y)?)?))),
         _ => Err(QError::Nyi),
     }
 }
@@ -255,7 +261,9 @@ fn id(y: &Value) -> QResult<Value> {
 /// `.Q.ty x`: the type letter of a vector, upper case for a list of vectors of one type,
 /// else a blank.
 fn ty(y: &Value) -> QResult<Value> {
-    let letter = |code: i16| -> u8 { T.as_bytes().get(code.unsigned_abs() as usize).copied().unwrap_or(b' ') };
+    let letter = |code: i16| -> u8 {
+        T.as_bytes().get(code.unsigned_abs() as usize).copied().unwrap_or(b' ')
+    };
     Ok(Value::Char(match y {
         Value::Vector(v) => letter(v.ty().code()),
         Value::List(l) => {
@@ -270,4 +278,55 @@ fn ty(y: &Value) -> QResult<Value> {
         a if a.is_atom() => letter(a.qtype().code()),
         _ => b' ',
     }))
+}
+
+/// The bytes of a string or byte vector.
+fn text_bytes(y: &Value) -> QResult<&[u8]> {
+    match y {
+        Value::Vector(v) if matches!(v.ty().code(), 4 | 10) => Ok(v.as_bytes()),
+        _ => Err(QError::Type),
+    }
+}
+
+const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// `.Q.btoa`: base64 with padding.
+fn btoa(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len().div_ceil(3) * 4);
+    for chunk in b.chunks(3) {
+        let n =
+            chunk.iter().enumerate().fold(0u32, |acc, (k, &c)| acc | u32::from(c) << (16 - 8 * k));
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(char::from(B64[(n >> (18 - 6 * k) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// `.Q.atob`: decode padded base64 (`'domain` when malformed).
+fn atob(b: &[u8]) -> QResult<Vec<u8>> {
+    if !b.len().is_multiple_of(4) {
+        return Err(QError::Domain);
+    }
+    let mut out = Vec::with_capacity(b.len() / 4 * 3);
+    for (q, quad) in b.chunks(4).enumerate() {
+        let last = q + 1 == b.len() / 4;
+        let pad = quad.iter().rev().take_while(|c| **c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return Err(QError::Domain);
+        }
+        let mut n = 0u32;
+        for &c in &quad[..4 - pad] {
+            let d = B64.iter().position(|x| *x == c).ok_or(QError::Domain)?;
+            n = n << 6 | d as u32;
+        }
+        n <<= 6 * pad as u32;
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..3 - pad]);
+    }
+    Ok(out)
 }

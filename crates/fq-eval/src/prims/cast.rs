@@ -103,17 +103,21 @@ fn left_items(x: &Value) -> Option<Vec<Value>> {
 }
 
 /// `x$y`.
-pub fn cast(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn cast(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    dollar(x, y)
+}
+
+fn dollar(x: Value, y: Value) -> QResult<Value> {
     if let Some(xs) = left_items(&x) {
         // A list of targets: each applies to the matching item of y (or to an atom y).
         let out: QResult<Vec<Value>> = if y.is_atom() {
-            xs.into_iter().map(|t| cast(i, t, y.clone())).collect()
+            xs.into_iter().map(|t| dollar(t, y.clone())).collect()
         } else {
             let ys = crate::atomic::items(&y).ok_or(QError::Type)?;
             if ys.len() != xs.len() {
                 return Err(QError::Length);
             }
-            xs.into_iter().zip(ys).map(|(t, a)| cast(i, t, a)).collect()
+            xs.into_iter().zip(ys).map(|(t, a)| dollar(t, a)).collect()
         };
         return Ok(collapse(out?));
     }
@@ -439,8 +443,9 @@ fn part_atom(p: Part, a: &Value) -> QResult<Value> {
     let nanos = || -> QResult<Option<i64>> {
         Ok(match a {
             Value::Timestamp(x) => (*x != i64::MIN).then(|| x.rem_euclid(NANOS_PER_DAY)),
-            Value::Datetime(f) => (!f.is_nan())
-                .then(|| ((f - f.floor()) * 86_400_000.0).round() as i64 * 1_000_000),
+            Value::Datetime(f) => {
+                (!f.is_nan()).then(|| ((f - f.floor()) * 86_400_000.0).round() as i64 * 1_000_000)
+            }
             Value::Timespan(x) => (*x != i64::MIN).then_some(*x),
             Value::Minute(x) => (*x != i32::MIN).then(|| i64::from(*x) * 60_000_000_000),
             Value::Second(x) => (*x != i32::MIN).then(|| i64::from(*x) * 1_000_000_000),
@@ -467,9 +472,7 @@ fn part_atom(p: Part, a: &Value) -> QResult<Value> {
             }))
         }
         Part::Dd => int(day()?.map(|d| i64::from(ymd_from_days(d as i32).2))),
-        Part::Week => {
-            Value::Date(day()?.map_or(i32::MIN, |d| (d - (d + 5).rem_euclid(7)) as i32))
-        }
+        Part::Week => Value::Date(day()?.map_or(i32::MIN, |d| (d - (d + 5).rem_euclid(7)) as i32)),
         Part::Hh => int(nanos()?.map(|n| n.div_euclid(NS_H))),
         Part::Uu => int(nanos()?.map(|n| n.div_euclid(60_000_000_000).rem_euclid(60))),
         Part::Ss => int(nanos()?.map(|n| n.div_euclid(1_000_000_000).rem_euclid(60))),
@@ -835,8 +838,7 @@ fn parse_time(s: &str) -> Option<i64> {
         }
         let frac = if extra.is_empty() { frac } else { fraction(extra)? };
         let n = |k: usize| -> i64 { hms.get(k..k + 2).and_then(|x| x.parse().ok()).unwrap_or(0) };
-        return (n(2) < 60 && n(4) < 60)
-            .then(|| (n(0) * 3600 + n(2) * 60 + n(4)) * NS_S + frac);
+        return (n(2) < 60 && n(4) < 60).then(|| (n(0) * 3600 + n(2) * 60 + n(4)) * NS_S + frac);
     };
     if m >= 60 || sec >= 60 {
         return None;
