@@ -144,6 +144,9 @@ fn fixed(i: &Interp, d: i64, v: f64) -> String {
     let mut j = v;
     for _ in 0..d.max(0) {
         j *= 10.0;
+        if j >= 9e15 {
+            break;
+        }
     }
     if j < 9e15 {
         let s = (j.round() as i64).to_string();

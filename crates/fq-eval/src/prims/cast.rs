@@ -483,6 +483,7 @@ fn part_atom(p: Part, a: &Value) -> QResult<Value> {
 // Pad: `n$"abc"`
 
 fn pad(n: i64, y: &Value) -> QResult<Value> {
+    crate::limits::check(n.unsigned_abs(), 1)?;
     let fit = |b: &[u8]| -> Value {
         let len = n.unsigned_abs() as usize;
         let mut out = vec![b' '; len];
