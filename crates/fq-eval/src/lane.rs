@@ -136,10 +136,9 @@ fn scale_i64(x: i64, s: Scale) -> i64 {
 
 #[inline]
 fn widen32(x: i32) -> i64 {
+    // Only the null maps; infinities widen to their (finite) value, as in kdb+.
     match x {
         i32::MIN => i64::MIN,
-        i32::MAX => i64::MAX,
-        x if x == -i32::MAX => -i64::MAX,
         x => i64::from(x),
     }
 }
@@ -148,8 +147,6 @@ fn widen32(x: i32) -> i64 {
 fn widen16(x: i16) -> i64 {
     match x {
         i16::MIN => i64::MIN,
-        i16::MAX => i64::MAX,
-        x if x == -i16::MAX => -i64::MAX,
         x => i64::from(x),
     }
 }
@@ -168,8 +165,6 @@ fn narrow32(x: i64) -> i32 {
 fn i_to_f(x: i64) -> f64 {
     match x {
         i64::MIN => f64::NAN,
-        i64::MAX => f64::INFINITY,
-        x if x == -i64::MAX => f64::NEG_INFINITY,
         x => x as f64,
     }
 }

@@ -7,6 +7,7 @@
 mod atomic;
 pub mod compile;
 mod convert;
+mod dotq;
 pub mod host;
 mod internal;
 mod interp;

@@ -6,6 +6,7 @@
 
 pub mod amend;
 pub mod arith;
+pub mod cast;
 pub mod compare;
 pub mod index;
 pub mod joins;
@@ -150,7 +151,7 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
         "$",
         |i, x, y| match table::try_enumerate(i, &x, &y) {
             Some(r) => r,
-            None => list::cast(i, x, y),
+            None => cast::cast(i, x, y),
         },
         Some(list::cond_variadic),
     ),
@@ -158,7 +159,7 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ("#", list::take, None),
     ("_", list::drop, None),
     ("~", |_, x, y| Ok(Value::Bool(x == y)), None),
-    ("!", list::bang, None),
+    ("!", crate::dotq::bang, None),
     (
         "?",
         |i, x, y| match table::try_enum_extend(i, &x, &y) {
@@ -347,7 +348,7 @@ pub fn glyph_unary(g: &str) -> Option<Value> {
 
 /// System variables computed on read: `.z.p`, `.z.d`...
 pub fn system_var(i: &mut Interp, s: Sym) -> Option<Value> {
-    crate::system::zvar(i, s)
+    crate::system::zvar(i, s).or_else(|| crate::dotq::var(s))
 }
 
 #[cfg(test)]
