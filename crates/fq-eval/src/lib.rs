@@ -16,6 +16,7 @@ mod lane;
 pub mod limits;
 pub mod node;
 pub mod prims;
+mod ptree;
 mod qsql;
 pub mod script;
 pub mod system;

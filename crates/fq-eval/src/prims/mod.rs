@@ -106,8 +106,8 @@ static UNARY_IMPLS: &[(&str, UnaryFn)] = &[
     ("keys", list::keys),
     ("get", list::value),
     ("ceiling", math::ceiling),
-    ("parse", list::parse),
-    ("eval", list::eval),
+    ("parse", crate::ptree::parse),
+    ("eval", crate::ptree::eval),
     ("show", list::show),
     ("tables", list::tables),
     ("system", list::system),
@@ -159,14 +159,19 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ("#", list::take, None),
     ("_", list::drop, None),
     ("~", |_, x, y| Ok(Value::Bool(x == y)), None),
-    ("!", crate::dotq::bang, None),
+    ("!", crate::dotq::bang, Some(|i, args| crate::ptree::functional_update(i, &args))),
     (
         "?",
         |i, x, y| match table::try_enum_extend(i, &x, &y) {
             Some(r) => r,
             None => list::find(i, x, y),
         },
-        Some(list::query_variadic),
+        Some(|i, args| match args.first() {
+            Some(Value::Table(_) | Value::Dict(_) | Value::Symbol(_)) if args.len() >= 3 => {
+                crate::ptree::functional_select(i, &args)
+            }
+            _ => list::query_variadic(i, args),
+        }),
     ),
     ("@", index::at, Some(amend::at_variadic)),
     (".", index::dot, Some(amend::dot_variadic)),
