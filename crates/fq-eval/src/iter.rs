@@ -59,7 +59,7 @@ fn keep_dict(src: &Value, out: Value) -> Value {
 fn each(i: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
     if args.len() == 1 {
         let x = &args[0];
-        if x.is_atom() {
+        if x.list_len().is_none() {
             return i.apply(f, args);
         }
         let xs = item_list(x)?;
@@ -67,11 +67,11 @@ fn each(i: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
         return Ok(keep_dict(x, collapse(out?)));
     }
     // Each-both: atoms extend, lists must conform.
-    let n = args.iter().filter(|a| !a.is_atom()).map(|a| a.count()).next();
+    let n = args.iter().filter_map(Value::list_len).next();
     let Some(n) = n else { return i.apply(f, args) };
     let lists: Vec<Option<Vec<Value>>> = args
         .iter()
-        .map(|a| if a.is_atom() { Ok(None) } else { item_list(a).map(Some) })
+        .map(|a| if a.list_len().is_none() { Ok(None) } else { item_list(a).map(Some) })
         .collect::<QResult<_>>()?;
     if lists.iter().flatten().any(|l| l.len() != n) {
         return Err(QError::Length);

@@ -810,23 +810,70 @@ pub fn take(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             let vals: QResult<Vec<Value>> = ks.iter().map(|k| index1(&y, k)).collect();
             Value::dict(x.clone(), collapse(vals?))
         }
-        (Value::Vector(shape), _) => {
-            // Reshape: m n#y.
-            let dims = vector_i64(shape).ok_or(QError::Type)?;
-            if dims.len() != 2 {
-                return Err(QError::Nyi);
-            }
-            let (r, c) = (dims[0], dims[1]);
-            if r < 0 || c < 0 {
+        (Value::Vector(shape), _) => reshape(shape, &y),
+        _ => Err(QError::Type),
+    }
+}
+
+/// `m n#y`, `2 3 4#y`, `enlist[n]#y`: reshape. A null in a 2-item shape makes that
+/// dimension maximal (the last row or column absorbs the remainder).
+fn reshape(shape: &Vector, y: &Value) -> QResult<Value> {
+    let dims = vector_i64(shape).ok_or(QError::Type)?;
+    let rows_of = |flat: &Value, bounds: &[(i64, i64)]| -> QResult<Value> {
+        let rows: QResult<Vec<Value>> =
+            bounds.iter().map(|&(a, b)| index1(flat, &longs((a..b).collect()))).collect();
+        Ok(Value::list(rows?))
+    };
+    match dims.as_slice() {
+        [] => Err(QError::Length),
+        [k] => take_n(y, *k),
+        [r, c] if *r == i64::MIN && *c == i64::MIN => Err(QError::Domain),
+        [r, c] if *r == i64::MIN => {
+            if *c <= 0 {
                 return Err(QError::Domain);
             }
-            crate::limits::check((r as u64).saturating_mul(c as u64), 16)?;
-            let flat = take_n(&y, r * c)?;
-            let rows: QResult<Vec<Value>> =
-                (0..r).map(|i| index1(&flat, &longs((i * c..(i + 1) * c).collect()))).collect();
-            Ok(Value::list(rows?))
+            let flat = if y.is_atom() { take_n(y, 1)? } else { y.clone() };
+            let n = count_of(&flat) as i64;
+            let bounds: Vec<(i64, i64)> =
+                (0..(n + c - 1) / c).map(|i| (i * c, ((i + 1) * c).min(n))).collect();
+            rows_of(&flat, &bounds)
         }
-        _ => Err(QError::Type),
+        [r, c] if *c == i64::MIN => {
+            if *r < 0 {
+                return Err(QError::Domain);
+            }
+            let flat = if y.is_atom() { take_n(y, 1)? } else { y.clone() };
+            let n = count_of(&flat) as i64;
+            let w = if *r == 0 { 0 } else { n / r };
+            let bounds: Vec<(i64, i64)> =
+                (0..*r).map(|i| (i * w, if i + 1 == *r { n } else { (i + 1) * w })).collect();
+            rows_of(&flat, &bounds)
+        }
+        _ => {
+            let last = dims.len() - 1;
+            for (j, &d) in dims.iter().enumerate() {
+                if d < 0 || (d == 0 && j != last && dims.len() > 2) {
+                    return Err(QError::Domain);
+                }
+            }
+            let total = dims.iter().try_fold(1u64, |a, &d| a.checked_mul(d as u64));
+            let total = total.ok_or(QError::Limit)?;
+            crate::limits::check(total, 16)?;
+            let flat = take_n(y, total as i64)?;
+            fn build(flat: &Value, dims: &[i64], at: i64) -> QResult<Value> {
+                match dims {
+                    [d] => index1(flat, &longs((at..at + d).collect())),
+                    [d, rest @ ..] => {
+                        let stride: i64 = rest.iter().product();
+                        let items: QResult<Vec<Value>> =
+                            (0..*d).map(|i| build(flat, rest, at + i * stride)).collect();
+                        Ok(Value::list(items?))
+                    }
+                    [] => Ok(flat.clone()),
+                }
+            }
+            build(&flat, &dims, 0)
+        }
     }
 }
 
