@@ -1187,17 +1187,71 @@ pub fn query_variadic(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
 
 /// `x in y`.
 pub fn in_(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    let n = count_of(&y) as i64;
-    let p = if x.is_atom() {
-        find(i, y.clone(), x)?
-    } else {
-        let xs = items(&x).ok_or(QError::Type)?;
-        let out: QResult<Vec<Value>> = xs.into_iter().map(|v| in_(i, v, y.clone())).collect();
-        return Ok(collapse(out?));
-    };
-    match p {
-        Value::Long(k) => Ok(Value::Bool(k < n)),
-        _ => Err(QError::Type),
+    match &y {
+        // A general list: is x (whole) an item of y? When y's items are atoms and x is a
+        // list, iterate through x instead (as Find does).
+        Value::List(l) => {
+            let first_atom = l.items().first().is_some_and(Value::is_atom);
+            if first_atom && x.list_len().is_some() {
+                let xs = items(&x).ok_or(QError::Type)?;
+                let out: QResult<Vec<Value>> =
+                    xs.into_iter().map(|v| in_(i, v, y.clone())).collect();
+                return Ok(collapse(out?));
+            }
+            if x.is_atom() && !first_atom {
+                return Ok(Value::Bool(false));
+            }
+            Ok(Value::Bool(l.items().iter().any(|e| *e == x)))
+        }
+        // An atom or a 1-item vector admits mixed types: compare as Equal does.
+        _ if (y.is_atom() || matches!(&y, Value::Vector(v) if v.len() == 1))
+            && !matches!(x, Value::List(_)) =>
+        {
+            let a = if y.is_atom() { y.clone() } else { index1(&y, &Value::Long(0))? };
+            let r = super::compare::compare(super::compare::Cmp::Eq, &x, &a)?;
+            Ok(match r {
+                Value::Vector(v) if x.is_atom() => v.get(0).unwrap_or(Value::Bool(false)),
+                r => r,
+            })
+        }
+        Value::Vector(yv) => match &x {
+            Value::Vector(xv) if xv.ty() != yv.ty() => Err(QError::Type),
+            a if a.is_atom() && a.qtype() != yv.ty().atom() => Err(QError::Type),
+            _ => {
+                if x.is_atom() {
+                    match find(i, y.clone(), x)? {
+                        Value::Long(k) => Ok(Value::Bool(k < yv.len() as i64)),
+                        _ => Err(QError::Type),
+                    }
+                } else if let Value::Vector(_) = x {
+                    let n = yv.len() as i64;
+                    match find(i, y.clone(), x)? {
+                        Value::Vector(p) => Ok(Value::Vector(Vector::from_vec(
+                            QType::BOOLEAN,
+                            p.as_slice::<i64>().iter().map(|&k| u8::from(k < n)).collect(),
+                        ))),
+                        _ => Err(QError::Type),
+                    }
+                } else {
+                    let xs = items(&x).ok_or(QError::Type)?;
+                    let out: QResult<Vec<Value>> =
+                        xs.into_iter().map(|v| in_(i, v, y.clone())).collect();
+                    Ok(collapse(out?))
+                }
+            }
+        },
+        _ => {
+            let n = count_of(&y) as i64;
+            if x.is_atom() {
+                return match find(i, y.clone(), x)? {
+                    Value::Long(k) => Ok(Value::Bool(k < n)),
+                    _ => Err(QError::Type),
+                };
+            }
+            let xs = items(&x).ok_or(QError::Type)?;
+            let out: QResult<Vec<Value>> = xs.into_iter().map(|v| in_(i, v, y.clone())).collect();
+            Ok(collapse(out?))
+        }
     }
 }
 
