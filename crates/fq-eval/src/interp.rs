@@ -420,6 +420,10 @@ impl Interp {
                 1 => {
                     prims::call_unary(self, *code, args.into_iter().next().unwrap_or(GENERIC_NULL))
                 }
+                // `enlist[a;b;c]` takes any number of arguments.
+                n if n > 1 && Some(*code) == fq_value::prim::unary_code("enlist") => {
+                    Ok(crate::atomic::collapse(args))
+                }
                 _ => Err(QError::Rank),
             },
             Value::Binary(code) => match args.len() {
@@ -465,7 +469,7 @@ impl Interp {
                 Ok(v)
             }
             Value::Derived(d) => crate::iter::apply_derived(self, d.adverb, &d.function, args),
-            Value::Iterator(_) => Err(QError::Nyi),
+            Value::Iterator(c) => crate::iter::apply_iterator(*c, args),
             Value::Long(h @ (-2 | -1 | 1 | 2)) if args.len() == 1 => {
                 self.write_handle(*h, &args[0])?;
                 Ok(f.clone())
@@ -534,7 +538,7 @@ impl Interp {
             Value::Projection(items) => {
                 let holes = items[1..].iter().filter(|v| v.is_generic_null()).count();
                 let v = self.valence(&items[0]);
-                (v + holes).saturating_sub(items.len() - 1)
+                holes + v.saturating_sub(items.len() - 1)
             }
             Value::Composition(fs) => fs.last().map_or(1, |g| self.valence(g)),
             Value::Derived(d) => match d.adverb {

@@ -45,6 +45,19 @@ pub fn apply_derived(
     }
 }
 
+/// An iterator applied as a function: `'[f;g]` composes; `/[f]`, `'[f]`... derive.
+pub fn apply_iterator(code: u8, args: Vec<Value>) -> QResult<Value> {
+    let adverb = Adverb::from_qtype(fq_value::QType(106 + i16::from(code))).ok_or(QError::Type)?;
+    match (adverb, args.len()) {
+        (_, 1) => {
+            let function = args.into_iter().next().unwrap_or(fq_value::GENERIC_NULL);
+            Ok(Value::Derived(std::sync::Arc::new(fq_value::Derived { adverb, function })))
+        }
+        (Adverb::Each, 2) => Ok(Value::Composition(std::sync::Arc::new(args))),
+        _ => Err(QError::Rank),
+    }
+}
+
 fn two(args: Vec<Value>) -> QResult<[Value; 2]> {
     <[Value; 2]>::try_from(args).map_err(|_| QError::Rank)
 }
