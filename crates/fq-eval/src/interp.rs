@@ -534,6 +534,7 @@ impl Interp {
         match f {
             Value::Lambda(l) => proto_of(l).map_or(1, |p| p.nparams),
             Value::Unary(_) => 1,
+            Value::Binary(c) if Some(*c) == fq_value::prim::binary_code("ssr") => 3,
             Value::Binary(_) => 2,
             Value::Projection(items) => {
                 let holes = items[1..].iter().filter(|v| v.is_generic_null()).count();
