@@ -186,12 +186,17 @@ impl Interp {
                     }
                 }
                 let fv = self.eval(f, fr)?;
-                if vals.iter().any(Option::is_none) {
+                let data = matches!(
+                    fv,
+                    Value::Vector(_) | Value::List(_) | Value::Dict(_) | Value::Table(_)
+                );
+                if !data && vals.iter().any(Option::is_none) {
                     let mut items = vec![fv];
                     items.extend(vals.into_iter().map(|v| v.unwrap_or(GENERIC_NULL)));
                     return Ok(Value::Projection(Arc::new(items)));
                 }
-                let vals: Vec<Value> = vals.into_iter().flatten().collect();
+                let vals: Vec<Value> =
+                    vals.into_iter().map(|v| v.unwrap_or(GENERIC_NULL)).collect();
                 self.apply(&fv, vals)?
             }
             Node::Derive(adverb, f) => {

@@ -1447,13 +1447,22 @@ fn split_bytes<'a>(b: &'a [u8], sep: &[u8]) -> Vec<&'a [u8]> {
     parts
 }
 
-/// The bits or big-endian bytes of an integral atom (`0b vs`, `0x0 vs`).
+/// The bits or big-endian bytes of a numeric atom (`0b vs`, `0x0 vs`).
 fn int_bits(n: &Value, bits: bool) -> QResult<Value> {
+    if let Value::Guid(g) = n {
+        if !bits {
+            return Ok(Value::Vector(Vector::bytes(&g[..])));
+        }
+        let out: Vec<bool> = g.iter().flat_map(|b| (0..8).rev().map(move |k| b >> k & 1 == 1)).collect();
+        return Ok(Value::Vector(Vector::bools(&out)));
+    }
     let (v, width): (u64, usize) = match n {
         Value::Short(x) => (*x as u16 as u64, 2),
         Value::Int(x) => (*x as u32 as u64, 4),
         Value::Long(x) => (*x as u64, 8),
         Value::Byte(x) => (u64::from(*x), 1),
+        Value::Real(x) if !bits => (u64::from(x.to_bits()), 4),
+        Value::Float(x) if !bits => (x.to_bits(), 8),
         _ => return Err(QError::Type),
     };
     if bits {
@@ -1465,7 +1474,7 @@ fn int_bits(n: &Value, bits: bool) -> QResult<Value> {
 }
 
 /// `x vs y`: split a string, a symbol or bytes; encode a number in a base or as bits/bytes.
-pub fn vs(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn vs(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let text = |v: &Value| -> Option<Vec<u8>> {
         match v {
             Value::Char(c) => Some(vec![*c]),
@@ -1474,6 +1483,15 @@ pub fn vs(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         }
     };
     match (&x, &y) {
+        (Value::Symbol(_) | Value::Char(_), Value::Vector(t))
+            if t.ty() == QType::BYTE && (x.qtype() == QType::CHAR.atom() || matches!(&x, Value::Symbol(s) if s.is_null())) =>
+        {
+            // Bytes split as text: the result's type follows the left argument.
+            vs(i, x.clone(), Value::Vector(Vector::chars(t.as_bytes())))
+        }
+        (Value::Vector(c), Value::Vector(t)) if c.ty() == QType::CHAR && t.ty() == QType::BYTE => {
+            vs(i, x.clone(), Value::Vector(Vector::chars(t.as_bytes())))
+        }
         (Value::Symbol(s), Value::Vector(t)) if s.is_null() && t.ty() == QType::CHAR => {
             // Lines: split at \n, drop \r before it and a final empty line.
             let mut lines: Vec<&[u8]> = split_bytes(t.as_bytes(), b"\n");
@@ -1526,6 +1544,63 @@ pub fn vs(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                     .map(|p| Value::Vector(Vector::chars(p)))
                     .collect(),
             ))
+        }
+        (b, n) if (b.is_atom() || matches!(b, Value::Vector(_))) && !n.is_atom() => {
+            // Encode each integer of a list: item k of the result is digit k of every
+            // integer, in the shape of y.
+            let base: Option<Vec<i64>> = match b {
+                Value::Vector(v) => Some(vector_i64(v).ok_or(QError::Type)?),
+                _ => None,
+            };
+            let b0 = if base.is_none() { atom_i64(b).ok_or(QError::Type)? } else { 0 };
+            let mut digits = |v: i64| -> QResult<Vec<i64>> {
+                let r = match &base {
+                    Some(_) => vs(i, b.clone(), Value::Long(v))?,
+                    None => vs(i, Value::Long(b0), Value::Long(v))?,
+                };
+                match r {
+                    Value::Vector(d) => vector_i64(&d).ok_or(QError::Type),
+                    _ => Err(QError::Type),
+                }
+            };
+            fn leaves(v: &Value, out: &mut Vec<i64>) -> QResult<()> {
+                match v {
+                    Value::List(l) => l.items().iter().try_for_each(|x| leaves(x, out)),
+                    Value::Vector(x) => {
+                        out.extend(vector_i64(x).ok_or(QError::Type)?);
+                        Ok(())
+                    }
+                    a => {
+                        out.push(atom_i64(a).ok_or(QError::Type)?);
+                        Ok(())
+                    }
+                }
+            }
+            let mut all = Vec::new();
+            leaves(n, &mut all)?;
+            let ds: Vec<Vec<i64>> = all.iter().map(|&v| digits(v)).collect::<QResult<_>>()?;
+            let width = ds.iter().map(Vec::len).max().unwrap_or(0);
+            // Left-pad shorter encodings with zeros.
+            let ds: Vec<Vec<i64>> = ds
+                .into_iter()
+                .map(|d| std::iter::repeat_n(0, width - d.len()).chain(d).collect())
+                .collect();
+            fn shape(v: &Value, vals: &mut std::slice::Iter<'_, i64>) -> Value {
+                match v {
+                    Value::List(l) => {
+                        Value::list(l.items().iter().map(|x| shape(x, vals)).collect())
+                    }
+                    Value::Vector(x) => longs(vals.by_ref().take(x.len()).copied().collect()),
+                    _ => Value::Long(vals.next().copied().unwrap_or(0)),
+                }
+            }
+            let rows: Vec<Value> = (0..width)
+                .map(|k| {
+                    let col: Vec<i64> = ds.iter().map(|d| d[k]).collect();
+                    shape(n, &mut col.iter())
+                })
+                .collect();
+            Ok(Value::list(rows))
         }
         (Value::Vector(bases), n) if n.is_atom() => {
             // Mixed radix: the last base is the least significant digit.
@@ -1581,6 +1656,40 @@ pub fn sv(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                 out.push(b'\n');
             }
             Ok(Value::Vector(Vector::chars(&out)))
+        }
+        (Value::Bool(false), Value::Vector(v)) if v.ty() == QType::BOOLEAN && v.len() == 128 => {
+            let mut g = [0u8; 16];
+            for (k, &b) in v.as_slice::<u8>().iter().enumerate() {
+                g[k / 8] |= u8::from(b != 0) << (7 - k % 8);
+            }
+            Ok(Value::Guid(Box::new(g)))
+        }
+        (Value::Byte(0), Value::Vector(v)) if v.ty() == QType::BYTE && v.len() == 16 => {
+            let mut g = [0u8; 16];
+            g.copy_from_slice(v.as_bytes());
+            Ok(Value::Guid(Box::new(g)))
+        }
+        (Value::Byte(_) | Value::Vector(_), Value::List(l))
+            if x.qtype() == QType::BYTE.atom() || x.qtype() == QType::BYTE =>
+        {
+            // Join byte vectors with a byte separator.
+            let sep: Vec<u8> = match &x {
+                Value::Byte(b) => vec![*b],
+                Value::Vector(v) => v.as_bytes().to_vec(),
+                _ => return Err(QError::Type),
+            };
+            let mut out = Vec::new();
+            for (k, it) in l.items().iter().enumerate() {
+                if k > 0 {
+                    out.extend_from_slice(&sep);
+                }
+                match it {
+                    Value::Vector(v) if v.ty() == QType::BYTE => out.extend_from_slice(v.as_bytes()),
+                    Value::Byte(b) => out.push(*b),
+                    _ => return Err(QError::Type),
+                }
+            }
+            Ok(Value::Vector(Vector::bytes(&out)))
         }
         (Value::Bool(false), Value::Vector(v)) if v.ty() == QType::BOOLEAN => {
             let bits = v.as_slice::<u8>();
