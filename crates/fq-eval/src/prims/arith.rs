@@ -403,6 +403,16 @@ fn fminmax(max: bool, a: f64, b: f64) -> f64 {
 /// `x mod y` and `x div y`: integer results floor toward negative infinity.
 pub fn moddiv(is_mod: bool, a: &Value, b: &Value) -> QResult<Value> {
     atomic2(a, b, &|x, y| {
+        // Chars divide by their codes.
+        let as_bytes = |v: &Value| match v {
+            Value::Char(c) => Some(Value::Byte(*c)),
+            Value::Vector(c) if c.ty() == QType::CHAR => {
+                Some(Value::Vector(fq_value::Vector::bytes(c.as_bytes())))
+            }
+            _ => None,
+        };
+        let (xb, yb) = (as_bytes(x), as_bytes(y));
+        let (x, y) = (xb.as_ref().unwrap_or(x), yb.as_ref().unwrap_or(y));
         let (ta, tb) = (x.qtype().atom(), y.qtype().atom());
         check_len(x, y)?;
         let floaty = |t: QType| matches!(t.code(), -8 | -9 | -15);
@@ -416,7 +426,16 @@ pub fn moddiv(is_mod: bool, a: &Value, b: &Value) -> QResult<Value> {
                 zip(&p, &q, |m, n| if is_mod { m - n * (m / n).floor() } else { (m / n).floor() }),
             ));
         }
-        let rt = table_type(&ADD, ta, tb)?;
+        let mut rt = table_type(&ADD, ta, tb)?;
+        if !is_mod {
+            // div keeps the type of its left argument; booleans, bytes, chars and shorts
+            // give ints.
+            rt = match ta.code() {
+                -1 | -4 | -5 | -6 => QType::INT.atom(),
+                -7 => QType::LONG.atom(),
+                _ => rt,
+            };
+        }
         let (p, q) = (
             lane_i64(x, Unit::None).ok_or(QError::Type)?,
             lane_i64(y, Unit::None).ok_or(QError::Type)?,

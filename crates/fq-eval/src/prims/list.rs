@@ -615,6 +615,31 @@ fn trim_with(x: &Value, left: bool, right: bool) -> QResult<Value> {
         Value::Char(c) => {
             Ok(if *c == b' ' { Value::Vector(Vector::chars(&[])) } else { x.clone() })
         }
+        // Other vectors lose their leading/trailing nulls.
+        Value::Vector(v) => {
+            let n = v.len();
+            let null_at = |k: usize| v.get(k).is_some_and(|a| a.is_null());
+            let mut lo = 0;
+            if left {
+                while lo < n && null_at(lo) {
+                    lo += 1;
+                }
+            }
+            let mut hi = n;
+            if right {
+                while hi > lo && null_at(hi - 1) {
+                    hi -= 1;
+                }
+            }
+            Ok(Value::Vector(v.slice(lo, hi - lo).ok_or(QError::Length)?))
+        }
+        Value::Dict(d) => Value::dict(d.keys.clone(), trim_with(&d.values, left, right)?),
+        Value::Table(t) => {
+            let cols: QResult<Vec<Value>> =
+                t.columns().iter().map(|c| trim_with(c, left, right)).collect();
+            Ok(Value::Table(Arc::new(Table::new(t.names().clone(), cols?)?)))
+        }
+        a if a.is_atom() => Ok(a.clone()),
         _ => Err(QError::Type),
     }
 }
@@ -1813,31 +1838,111 @@ pub fn xrank(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `ssr[s;find;replace]`.
-pub fn ssr(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+pub fn ssr(i: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     let [s, f, r] = <[Value; 3]>::try_from(args).map_err(|_| QError::Rank)?;
-    let text = |v: &Value| -> QResult<Vec<u8>> {
-        match v {
-            Value::Vector(x) if x.ty() == QType::CHAR => Ok(x.as_bytes().to_vec()),
-            Value::Char(c) => Ok(vec![*c]),
-            _ => Err(QError::Type),
-        }
-    };
-    let (s, f, r) = (text(&s)?, text(&f)?, text(&r)?);
-    if f.is_empty() {
+    let (s, pat) = (text_of(&s)?, Pattern::new(&text_of(&f)?));
+    if pat.0.is_empty() {
         return Ok(Value::Vector(Vector::chars(&s)));
     }
+    let fixed = if r.qtype().is_function() { None } else { Some(text_of(&r)?) };
     let mut out = Vec::new();
     let mut k = 0;
     while k < s.len() {
-        if s[k..].starts_with(&f) {
-            out.extend_from_slice(&r);
-            k += f.len();
+        if pat.matches_at(&s, k) {
+            let m = &s[k..k + pat.0.len()];
+            match &fixed {
+                Some(t) => out.extend_from_slice(t),
+                None => out.extend_from_slice(&text_of(&i.apply(&r, vec![Value::Vector(Vector::chars(m))])?)?),
+            }
+            k += pat.0.len();
         } else {
             out.push(s[k]);
             k += 1;
         }
     }
     Ok(Value::Vector(Vector::chars(&out)))
+}
+
+fn text_of(v: &Value) -> QResult<Vec<u8>> {
+    match v {
+        Value::Vector(x) if x.ty() == QType::CHAR => Ok(x.as_bytes().to_vec()),
+        Value::Char(c) => Ok(vec![*c]),
+        _ => Err(QError::Type),
+    }
+}
+
+/// One position of an `ss`/`ssr` pattern.
+enum PatItem {
+    Any,
+    Lit(u8),
+    Set(bool, Vec<(u8, u8)>),
+}
+
+/// An `ss` pattern: literals, `?` and `[..]` classes (no `*`); every item matches one byte.
+struct Pattern(Vec<PatItem>);
+
+impl Pattern {
+    fn new(p: &[u8]) -> Pattern {
+        let mut items = Vec::new();
+        let mut k = 0;
+        while k < p.len() {
+            match p[k] {
+                b'?' => items.push(PatItem::Any),
+                b'[' if p[k + 1..].contains(&b']') => {
+                    let end = k + 1 + p[k + 1..].iter().position(|&c| c == b']').unwrap_or(0);
+                    let mut set = &p[k + 1..end];
+                    let neg = set.first() == Some(&b'^');
+                    if neg {
+                        set = &set[1..];
+                    }
+                    let mut ranges = Vec::new();
+                    let mut j = 0;
+                    while j < set.len() {
+                        if j + 2 < set.len() && set[j + 1] == b'-' {
+                            ranges.push((set[j], set[j + 2]));
+                            j += 3;
+                        } else {
+                            ranges.push((set[j], set[j]));
+                            j += 1;
+                        }
+                    }
+                    items.push(PatItem::Set(neg, ranges));
+                    k = end;
+                }
+                c => items.push(PatItem::Lit(c)),
+            }
+            k += 1;
+        }
+        Pattern(items)
+    }
+
+    fn matches_at(&self, s: &[u8], at: usize) -> bool {
+        s.len() >= at + self.0.len()
+            && self.0.iter().zip(&s[at..]).all(|(p, &c)| match p {
+                PatItem::Any => true,
+                PatItem::Lit(l) => *l == c,
+                PatItem::Set(neg, rs) => rs.iter().any(|&(a, b)| c >= a && c <= b) != *neg,
+            })
+    }
+}
+
+/// `x ss y`: positions of the (non-overlapping) matches of pattern `y` in string `x`.
+pub fn ss(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let (s, pat) = (text_of(&x)?, Pattern::new(&text_of(&y)?));
+    if pat.0.is_empty() {
+        return Err(QError::Length);
+    }
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < s.len() {
+        if pat.matches_at(&s, k) {
+            out.push(k as i64);
+            k += pat.0.len();
+        } else {
+            k += 1;
+        }
+    }
+    Ok(longs(out))
 }
 
 /// `$[c;a;b]` called as a function.

@@ -108,7 +108,12 @@ fn round_fn(x: &Value, f: fn(f64) -> f64) -> QResult<Value> {
     atomic1(x, &|v| {
         let t = v.qtype().atom();
         if !is_floaty(t) {
-            if matches!(t.code(), -1 | -7..=-4) {
+            if t.code() == -1 {
+                // Booleans round to ints.
+                let l = lane_i64(v, Unit::None).ok_or(QError::Type)?;
+                return Ok(crate::lane::from_i32(QType::INT, unary(&l, |a| a as i32)));
+            }
+            if matches!(t.code(), -7..=-4) {
                 return Ok(v.clone());
             }
             return Err(QError::Type);
@@ -122,7 +127,13 @@ fn round_fn(x: &Value, f: fn(f64) -> f64) -> QResult<Value> {
             } else if a == f64::NEG_INFINITY {
                 -i64::MAX
             } else {
-                f(a) as i64
+                // Within comparison tolerance of an integer, that integer.
+                let r = a.round();
+                if super::compare::fcmp(a, r) == std::cmp::Ordering::Equal {
+                    r as i64
+                } else {
+                    f(a) as i64
+                }
             }
         });
         Ok(crate::lane::from_i64(QType::LONG, r))

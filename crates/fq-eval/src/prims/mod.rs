@@ -170,7 +170,7 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ("within", list::within, None),
     ("like", list::like, None),
     ("bin", list::bin, None),
-    ("ss", nyi2, None),
+    ("ss", list::ss, None),
     ("insert", nyi2, None),
     ("wsum", math::wsum, None),
     ("wavg", math::wavg, None),
