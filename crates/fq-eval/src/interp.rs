@@ -563,8 +563,8 @@ pub fn signal_of(v: &Value) -> QError {
         Value::Vector(x) if x.ty() == fq_value::QType::CHAR => {
             QError::from_text(&String::from_utf8_lossy(x.as_bytes()))
         }
-        Value::Char(c) => QError::from_text(&(*c as char).to_string()),
-        _ => QError::Type,
+        // Only a symbol or a string can be signalled.
+        _ => QError::from_text("stype"),
     }
 }
 

@@ -726,6 +726,7 @@ pub fn raze(i: &mut Interp, x: Value) -> QResult<Value> {
             Ok(acc.unwrap_or_else(|| Value::list(vec![])))
         }
         Value::Dict(d) => raze(i, d.values.clone()),
+        a if a.is_atom() => Ok(enlist_atom(a)),
         other => Ok(other.clone()),
     }
 }
@@ -908,6 +909,25 @@ pub fn drop(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         return drop_n(&y, n);
     }
     match (&x, &y) {
+        // Keys to drop from a dictionary, columns to drop from a table.
+        (k, Value::Dict(d)) if !d.is_keyed_table() && (k.is_atom() || matches!(k, Value::Vector(_) | Value::List(_))) => {
+            let ks: Vec<Value> =
+                if k.is_atom() { vec![k.clone()] } else { items(k).ok_or(QError::Type)? };
+            let keys = items(&d.keys).ok_or(QError::Type)?;
+            let keep: Vec<i64> =
+                (0..keys.len() as i64).filter(|&p| !ks.contains(&keys[p as usize])).collect();
+            Value::dict(index1(&d.keys, &longs(keep.clone()))?, index1(&d.values, &longs(keep))?)
+        }
+        (Value::Vector(k), Value::Table(t)) if k.ty() == QType::SYMBOL => {
+            let drop: &[Sym] = k.as_slice::<Sym>();
+            let names = t.names().as_slice::<Sym>();
+            let keep: Vec<usize> = (0..names.len()).filter(|&c| !drop.contains(&names[c])).collect();
+            let kept: Vec<Sym> = keep.iter().map(|&c| names[c]).collect();
+            let cols: Vec<Value> = keep.iter().map(|&c| t.columns()[c].clone()).collect();
+            Ok(Value::Table(Arc::new(Table::new(Vector::syms(&kept), cols)?)))
+        }
+        (Value::Symbol(_), Value::Table(_)) => Err(QError::Type),
+        (Value::Dict(_), Value::Vector(_) | Value::List(_)) => Err(QError::Type),
         (Value::Vector(_), _) if !y.is_atom() && matches!(x.qtype().code(), 5..=7) => cut(i, x, y),
         (Value::Dict(d), k) => {
             let ks: Vec<Value> =
@@ -923,7 +943,7 @@ pub fn drop(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             let keep: Vec<i64> = (0..n).filter(|&j| j != p).collect();
             index1(&x, &longs(keep))
         }
-        (Value::Table(_), Value::Vector(k)) if k.ty() == QType::SYMBOL => Err(QError::Nyi),
+        (Value::Table(_), Value::Vector(k)) if k.ty() == QType::SYMBOL => Err(QError::Type),
         _ => Err(QError::Type),
     }
 }
@@ -955,6 +975,12 @@ fn drop_n(y: &Value, n: i64) -> QResult<Value> {
 /// `x,y`: join.
 pub fn join(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     match (&x, &y) {
+        // An atom does not join a dictionary.
+        (a, Value::Dict(d)) | (Value::Dict(d), a)
+            if !d.is_keyed_table() && (a.is_atom() || matches!(a, Value::Vector(_))) =>
+        {
+            Err(QError::Type)
+        }
         (Value::Vector(a), Value::Vector(b)) if a.ty() == b.ty() => {
             let mut out = a.clone();
             match a.elem_size() {
@@ -1348,6 +1374,7 @@ pub fn like(_: &mut Interp, x: Value, p: Value) -> QResult<Value> {
                 let out: QResult<Vec<Value>> = l.items().iter().map(|a| go(a, pat)).collect();
                 Ok(collapse(out?))
             }
+            Value::Dict(d) => Value::dict(d.keys.clone(), go(&d.values, pat)?),
             _ => Err(QError::Type),
         }
     }
