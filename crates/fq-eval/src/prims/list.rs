@@ -329,7 +329,7 @@ fn group_positions(x: &Value) -> QResult<(Vec<usize>, Vec<Vec<i64>>)> {
             }
         }
         _ => {
-            let its = items(x).ok_or(QError::Type)?;
+            let its = row_items(x)?;
             for (i, it) in its.iter().enumerate() {
                 match firsts.iter().position(|&f| &its[f] == it) {
                     Some(g) => groups[g].push(i as i64),
@@ -344,13 +344,20 @@ fn group_positions(x: &Value) -> QResult<(Vec<usize>, Vec<Vec<i64>>)> {
     Ok((firsts, groups))
 }
 
+/// Items of a list, rows of a table (as dictionaries), values of a dictionary.
+fn row_items(x: &Value) -> QResult<Vec<Value>> {
+    match x {
+        Value::Table(_) => (0..x.count() as i64).map(|r| index1(x, &Value::Long(r))).collect(),
+        Value::Dict(d) if !d.is_keyed_table() => row_items(&d.values),
+        a if a.is_atom() => Ok(vec![a.clone()]),
+        _ => items(x).ok_or(QError::Type),
+    }
+}
+
 /// `distinct x`.
 pub fn distinct(_: &mut Interp, x: Value) -> QResult<Value> {
     if x.is_atom() {
         return Err(QError::Type);
-    }
-    if let Value::Table(_) = x {
-        return Err(QError::Nyi);
     }
     let (firsts, _) = group_positions(&x)?;
     index1(&x, &longs(firsts.iter().map(|&i| i as i64).collect()))
@@ -1441,14 +1448,18 @@ pub fn except(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 
 /// `x inter y`.
 pub fn inter(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    let ys = as_items(&y);
-    let keep: Vec<i64> = as_items(&x)
+    let ys = row_items(&y)?;
+    let keep: Vec<i64> = row_items(&x)?
         .iter()
         .enumerate()
         .filter(|(_, v)| ys.contains(v))
         .map(|(k, _)| k as i64)
         .collect();
-    let src = if x.is_atom() { enlist_atom(&x) } else { x };
+    let src = match x {
+        a if a.is_atom() => enlist_atom(&a),
+        Value::Dict(d) if !d.is_keyed_table() => d.values.clone(),
+        x => x,
+    };
     index1(&src, &longs(keep))
 }
 
@@ -1459,13 +1470,39 @@ pub fn union(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `x cross y`.
-pub fn cross(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn cross(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    if let (Value::Table(a), Value::Table(b)) = (&x, &y) {
+        // Every row of x with every row of y, columns side by side.
+        let (n, m) = (a.rows() as i64, b.rows() as i64);
+        crate::limits::check((n as u64).saturating_mul(m as u64), 16)?;
+        let left = longs((0..n * m).map(|k| k / m.max(1)).collect());
+        let right = longs((0..n * m).map(|k| k % m.max(1)).collect());
+        let mut names: Vec<Sym> = a.names().as_slice::<Sym>().to_vec();
+        let mut cols: Vec<Value> =
+            a.columns().iter().map(|c| index1(c, &left)).collect::<QResult<_>>()?;
+        for (nm, c) in b.names().as_slice::<Sym>().iter().zip(b.columns()) {
+            let col = index1(c, &right)?;
+            match names.iter().position(|s| s == nm) {
+                Some(p) => cols[p] = col,
+                None => {
+                    names.push(*nm);
+                    cols.push(col);
+                }
+            }
+        }
+        return Ok(Value::Table(Arc::new(Table::new(Vector::syms(&names), cols)?)));
+    }
     let (xs, ys) = (as_items(&x), as_items(&y));
     crate::limits::check((xs.len() as u64).saturating_mul(ys.len() as u64), 16)?;
     let mut out = Vec::with_capacity(xs.len() * ys.len());
     for a in &xs {
         for b in &ys {
-            out.push(collapse(vec![a.clone(), b.clone()]));
+            let pair = if a.is_atom() && b.is_atom() {
+                collapse(vec![a.clone(), b.clone()])
+            } else {
+                join(i, a.clone(), b.clone())?
+            };
+            out.push(pair);
         }
     }
     Ok(Value::list(out))
