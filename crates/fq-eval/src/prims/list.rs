@@ -478,14 +478,15 @@ pub fn key(i: &mut Interp, x: Value) -> QResult<Value> {
                 all.extend(names);
                 return Ok(Value::Vector(Vector::syms(&all)));
             }
-            Ok(if i.get(*s).is_some() { x.clone() } else { Value::list(vec![]) })
-        }
-        Value::Vector(v) => {
-            if v.ty() == QType::SYMBOL {
-                return Err(QError::Type);
+            // A name holding a dictionary gives its keys.
+            match i.get(*s) {
+                Some(Value::Dict(d)) => Ok(d.keys.clone()),
+                Some(_) => Ok(x.clone()),
+                None => Ok(Value::list(vec![])),
             }
-            til(i, x)
         }
+        // A typed vector gives the name of its type.
+        Value::Vector(v) => Ok(Value::Symbol(Sym::new(v.ty().name()))),
         a => til(i, a.clone()),
     }
 }
@@ -513,6 +514,10 @@ pub fn value(i: &mut Interp, x: Value) -> QResult<Value> {
             Ok(Value::list(items.as_ref().clone()))
         }
         Value::Derived(d) => Ok(d.function.clone()),
+        // kdb+'s own primitives give their internal code.
+        Value::Unary(c) | Value::Binary(c) if *c < fq_value::prim::NATIVE_BASE => {
+            Ok(Value::Long(i64::from(*c)))
+        }
         Value::Enum(e) => Ok(e.indices.clone().into()),
         Value::List(_) => {
             let its = items(&x).ok_or(QError::Type)?;
@@ -1864,7 +1869,13 @@ pub fn cut(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `n sublist x` / `(start;n) sublist x`.
-pub fn sublist(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn sublist(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    if let Value::Dict(d) = &y {
+        // A dictionary gives a sub-dictionary of its entries.
+        let k = sublist(i, x.clone(), d.keys.clone())?;
+        let v = sublist(i, x, d.values.clone())?;
+        return Value::dict(k, v);
+    }
     let c = count_of(&y) as i64;
     let (s, n) = match atom_i64(&x) {
         Some(n) if n >= 0 => (0, n.min(c)),
