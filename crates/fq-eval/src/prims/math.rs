@@ -725,7 +725,42 @@ pub fn fills(_: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `x^y`: fill nulls in `y` with `x`.
 pub fn fill(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    atomic2(&x, &y, &|a, b| match (a, b) {
+    atomic2(&x, &y, &|a, b| {
+        // The result takes the wider of two numeric types (`5^0n 2 3i` is long).
+        const ORDER: [i16; 8] = [-1, -4, -5, -6, -7, -8, -9, -10];
+        let rank = |t: QType| ORDER.iter().position(|&c| c == t.atom().code());
+        let (ta, tb) = (a.qtype(), b.qtype());
+        if let (Some(ra), Some(rb)) = (rank(ta), rank(tb)) {
+            if ra > rb {
+                let to = ta.atom();
+                let wide = match b {
+                    Value::Vector(v) => {
+                        let its: Vec<Value> = (0..v.len()).filter_map(|k| v.get(k)).collect();
+                        let conv: QResult<Vec<Value>> = its
+                            .iter()
+                            .map(|it| {
+                                if it.is_null() {
+                                    Value::null_of(to).ok_or(QError::Type)
+                                } else {
+                                    super::list::cast_atom(to, it)
+                                }
+                            })
+                            .collect();
+                        crate::convert::atoms_to_vector(to.vector(), &conv?)
+                            .ok_or(QError::Type)?
+                    }
+                    it if it.is_null() => Value::null_of(to).ok_or(QError::Type)?,
+                    it => super::list::cast_atom(to, it)?,
+                };
+                return fill_same(a, &wide);
+            }
+        }
+        fill_same(a, b)
+    })
+}
+
+fn fill_same(a: &Value, b: &Value) -> QResult<Value> {
+    match (a, b) {
         (_, Value::Vector(v)) => {
             let its: Vec<Value> = (0..v.len()).filter_map(|i| v.get(i)).collect();
             let fillers = items(a);
@@ -753,7 +788,7 @@ pub fn fill(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             Ok(collapse(out?))
         }
         _ => Ok(if b.is_null() { coerce_like(a, b)? } else { b.clone() }),
-    })
+    }
 }
 
 /// Convert atom `v` to the type of atom `like` (numeric widening only).
