@@ -922,7 +922,10 @@ pub fn drop(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     }
     match (&x, &y) {
         // Keys to drop from a dictionary, columns to drop from a table.
-        (k, Value::Dict(d)) if !d.is_keyed_table() && (k.is_atom() || matches!(k, Value::Vector(_) | Value::List(_))) => {
+        (k, Value::Dict(d))
+            if !d.is_keyed_table()
+                && (k.is_atom() || matches!(k, Value::Vector(_) | Value::List(_))) =>
+        {
             let ks: Vec<Value> =
                 if k.is_atom() { vec![k.clone()] } else { items(k).ok_or(QError::Type)? };
             let keys = items(&d.keys).ok_or(QError::Type)?;
@@ -933,7 +936,8 @@ pub fn drop(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         (Value::Vector(k), Value::Table(t)) if k.ty() == QType::SYMBOL => {
             let drop: &[Sym] = k.as_slice::<Sym>();
             let names = t.names().as_slice::<Sym>();
-            let keep: Vec<usize> = (0..names.len()).filter(|&c| !drop.contains(&names[c])).collect();
+            let keep: Vec<usize> =
+                (0..names.len()).filter(|&c| !drop.contains(&names[c])).collect();
             let kept: Vec<Sym> = keep.iter().map(|&c| names[c]).collect();
             let cols: Vec<Value> = keep.iter().map(|&c| t.columns()[c].clone()).collect();
             Ok(Value::Table(Arc::new(Table::new(Vector::syms(&kept), cols)?)))
@@ -1264,7 +1268,7 @@ pub fn in_(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             if x.is_atom() && !first_atom {
                 return Ok(Value::Bool(false));
             }
-            Ok(Value::Bool(l.items().iter().any(|e| *e == x)))
+            Ok(Value::Bool(l.items().contains(&x)))
         }
         // An atom or a 1-item vector admits mixed types: compare as Equal does.
         _ if (y.is_atom() || matches!(&y, Value::Vector(v) if v.len() == 1))
@@ -1547,7 +1551,8 @@ fn int_bits(n: &Value, bits: bool) -> QResult<Value> {
         if !bits {
             return Ok(Value::Vector(Vector::bytes(&g[..])));
         }
-        let out: Vec<bool> = g.iter().flat_map(|b| (0..8).rev().map(move |k| b >> k & 1 == 1)).collect();
+        let out: Vec<bool> =
+            g.iter().flat_map(|b| (0..8).rev().map(move |k| b >> k & 1 == 1)).collect();
         return Ok(Value::Vector(Vector::bools(&out)));
     }
     let (v, width): (u64, usize) = match n {
@@ -1568,7 +1573,11 @@ fn int_bits(n: &Value, bits: bool) -> QResult<Value> {
 }
 
 /// `x vs y`: split a string, a symbol or bytes; encode a number in a base or as bits/bytes.
-pub fn vs(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn vs(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    vs_of(x, y)
+}
+
+fn vs_of(x: Value, y: Value) -> QResult<Value> {
     let text = |v: &Value| -> Option<Vec<u8>> {
         match v {
             Value::Char(c) => Some(vec![*c]),
@@ -1578,13 +1587,15 @@ pub fn vs(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     };
     match (&x, &y) {
         (Value::Symbol(_) | Value::Char(_), Value::Vector(t))
-            if t.ty() == QType::BYTE && (x.qtype() == QType::CHAR.atom() || matches!(&x, Value::Symbol(s) if s.is_null())) =>
+            if t.ty() == QType::BYTE
+                && (x.qtype() == QType::CHAR.atom()
+                    || matches!(&x, Value::Symbol(s) if s.is_null())) =>
         {
             // Bytes split as text: the result's type follows the left argument.
-            vs(i, x.clone(), Value::Vector(Vector::chars(t.as_bytes())))
+            vs_of(x.clone(), Value::Vector(Vector::chars(t.as_bytes())))
         }
         (Value::Vector(c), Value::Vector(t)) if c.ty() == QType::CHAR && t.ty() == QType::BYTE => {
-            vs(i, x.clone(), Value::Vector(Vector::chars(t.as_bytes())))
+            vs_of(x.clone(), Value::Vector(Vector::chars(t.as_bytes())))
         }
         (Value::Symbol(s), Value::Vector(t)) if s.is_null() && t.ty() == QType::CHAR => {
             // Lines: split at \n, drop \r before it and a final empty line.
@@ -1647,10 +1658,10 @@ pub fn vs(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                 _ => None,
             };
             let b0 = if base.is_none() { atom_i64(b).ok_or(QError::Type)? } else { 0 };
-            let mut digits = |v: i64| -> QResult<Vec<i64>> {
+            let digits = |v: i64| -> QResult<Vec<i64>> {
                 let r = match &base {
-                    Some(_) => vs(i, b.clone(), Value::Long(v))?,
-                    None => vs(i, Value::Long(b0), Value::Long(v))?,
+                    Some(_) => vs_of(b.clone(), Value::Long(v))?,
+                    None => vs_of(Value::Long(b0), Value::Long(v))?,
                 };
                 match r {
                     Value::Vector(d) => vector_i64(&d).ok_or(QError::Type),
@@ -1778,7 +1789,9 @@ pub fn sv(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                     out.extend_from_slice(&sep);
                 }
                 match it {
-                    Value::Vector(v) if v.ty() == QType::BYTE => out.extend_from_slice(v.as_bytes()),
+                    Value::Vector(v) if v.ty() == QType::BYTE => {
+                        out.extend_from_slice(v.as_bytes())
+                    }
                     Value::Byte(b) => out.push(*b),
                     _ => return Err(QError::Type),
                 }
@@ -1869,11 +1882,15 @@ pub fn cut(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `n sublist x` / `(start;n) sublist x`.
-pub fn sublist(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn sublist(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    sublist_of(x, y)
+}
+
+fn sublist_of(x: Value, y: Value) -> QResult<Value> {
     if let Value::Dict(d) = &y {
         // A dictionary gives a sub-dictionary of its entries.
-        let k = sublist(i, x.clone(), d.keys.clone())?;
-        let v = sublist(i, x, d.values.clone())?;
+        let k = sublist_of(x.clone(), d.keys.clone())?;
+        let v = sublist_of(x, d.values.clone())?;
         return Value::dict(k, v);
     }
     let c = count_of(&y) as i64;
@@ -1927,7 +1944,9 @@ pub fn ssr(i: &mut Interp, args: Vec<Value>) -> QResult<Value> {
             let m = &s[k..k + pat.0.len()];
             match &fixed {
                 Some(t) => out.extend_from_slice(t),
-                None => out.extend_from_slice(&text_of(&i.apply(&r, vec![Value::Vector(Vector::chars(m))])?)?),
+                None => out.extend_from_slice(&text_of(
+                    &i.apply(&r, vec![Value::Vector(Vector::chars(m))])?,
+                )?),
             }
             k += pat.0.len();
         } else {

@@ -31,11 +31,8 @@ fn matrix_columns(x: &Value) -> Option<Vec<Value>> {
     }
     let cols: Option<Vec<Value>> = (0..first as i64)
         .map(|c| {
-            let col: Option<Vec<Value>> = l
-                .items()
-                .iter()
-                .map(|r| super::index::index1(r, &Value::Long(c)).ok())
-                .collect();
+            let col: Option<Vec<Value>> =
+                l.items().iter().map(|r| super::index::index1(r, &Value::Long(c)).ok()).collect();
             col.map(collapse)
         })
         .collect();
@@ -241,10 +238,10 @@ pub fn sum(_: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `prd x`.
-pub fn prd(i: &mut Interp, x: Value) -> QResult<Value> {
+pub fn prd(_: &mut Interp, x: Value) -> QResult<Value> {
     match &x {
         Value::Vector(v) if !matches!(v.ty().code(), 1 | 4..=9) => Err(QError::Type),
-        Value::Dict(d) => prd(i, d.values.clone()),
+        Value::Dict(d) => prd(&mut Interp::scratch(), d.values.clone()),
         Value::Vector(v) if is_floaty(v.ty()) => {
             let xs = f64s(&x)?;
             Ok(Value::Float(xs.iter().filter(|a| !a.is_nan()).product()))
@@ -458,7 +455,7 @@ pub fn med(i: &mut Interp, x: Value) -> QResult<Value> {
             }
             _ => super::list::grade(&its)?,
         };
-        let mid = vec![g[((n - 1) / 2) as usize], g[(n / 2) as usize]];
+        let mid = [g[((n - 1) / 2) as usize], g[(n / 2) as usize]];
         let picked: QResult<Vec<Value>> =
             mid.iter().map(|&r| super::index::index1(&its, &Value::Long(r))).collect();
         return avg(i, Value::list(picked?));
@@ -544,11 +541,7 @@ pub fn sums(_: &mut Interp, x: Value) -> QResult<Value> {
     running(&x, &|a, b| arith(Op::Add, a, b))
 }
 /// A running fold over a typed vector, nulls skipped (the accumulator carries over them).
-fn scan_vec<T: fq_value::Elem + QNull + Copy>(
-    v: &Vector,
-    init: T,
-    f: impl Fn(T, T) -> T,
-) -> Value {
+fn scan_vec<T: fq_value::Elem + QNull + Copy>(v: &Vector, init: T, f: impl Fn(T, T) -> T) -> Value {
     let mut acc = init;
     let out: Vec<T> = v
         .as_slice::<T>()
@@ -681,9 +674,9 @@ pub fn deltas(_: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `ratios x`.
-pub fn ratios(i: &mut Interp, x: Value) -> QResult<Value> {
+pub fn ratios(_: &mut Interp, x: Value) -> QResult<Value> {
     if let Value::Dict(d) = &x {
-        return Value::dict(d.keys.clone(), ratios(i, d.values.clone())?);
+        return Value::dict(d.keys.clone(), ratios(&mut Interp::scratch(), d.values.clone())?);
     }
     let its = items(&x).ok_or(QError::Type)?;
     let mut out = Vec::with_capacity(its.len());
@@ -746,8 +739,7 @@ pub fn fill(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                                 }
                             })
                             .collect();
-                        crate::convert::atoms_to_vector(to.vector(), &conv?)
-                            .ok_or(QError::Type)?
+                        crate::convert::atoms_to_vector(to.vector(), &conv?).ok_or(QError::Type)?
                     }
                     it if it.is_null() => Value::null_of(to).ok_or(QError::Type)?,
                     it => super::list::cast_atom(to, it)?,
@@ -959,11 +951,7 @@ fn uniform_window(
 
 /// Sliding-window minimum or maximum with a monotonic deque; `before(a, b)` is the strict
 /// order that decides which item wins.
-fn sliding<T: Copy + fq_value::Elem>(
-    v: &Vector,
-    k: usize,
-    wins: impl Fn(T, T) -> bool,
-) -> Value {
+fn sliding<T: Copy + fq_value::Elem>(v: &Vector, k: usize, wins: impl Fn(T, T) -> bool) -> Value {
     let xs = v.as_slice::<T>();
     let mut dq: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
     let mut out = Vec::with_capacity(xs.len());
@@ -1122,7 +1110,9 @@ pub fn mcount(i: &mut Interp, n: Value, x: Value) -> QResult<Value> {
             if let Some(cols) = matrix_columns(w) {
                 let c: Vec<i64> = cols
                     .iter()
-                    .map(|c| items(c).map_or(0, |v| v.iter().filter(|a| !a.is_null()).count()) as i64)
+                    .map(|c| {
+                        items(c).map_or(0, |v| v.iter().filter(|a| !a.is_null()).count()) as i64
+                    })
                     .collect();
                 return Ok(Value::Vector(Vector::longs(&c)));
             }
