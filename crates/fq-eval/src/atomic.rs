@@ -21,11 +21,38 @@ pub fn items(v: &Value) -> Option<Vec<Value>> {
 /// does for the results of iteration.
 pub fn collapse(items: Vec<Value>) -> Value {
     let Some(first) = items.first() else { return Value::list(items) };
+    if let Value::Dict(d0) = first {
+        // Dictionaries with the same symbol keys make a table.
+        if let Value::Vector(k) = &d0.keys {
+            if k.ty() == fq_value::QType::SYMBOL
+                && items.iter().all(|v| matches!(v, Value::Dict(d) if d.keys == d0.keys))
+            {
+                if let Some(t) = dicts_to_table(k, &items) {
+                    return t;
+                }
+            }
+        }
+        return Value::list(items);
+    }
     let t = first.qtype();
     if !t.is_base_atom() || items.iter().any(|v| v.qtype() != t) {
         return Value::list(items);
     }
     crate::convert::atoms_to_vector(t.vector(), &items).unwrap_or_else(|| Value::list(items))
+}
+
+fn dicts_to_table(keys: &Vector, rows: &[Value]) -> Option<Value> {
+    let ncols = keys.len();
+    let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(rows.len()); ncols];
+    for r in rows {
+        let Value::Dict(d) = r else { return None };
+        let vals = items(&d.values)?;
+        for (c, v) in cols.iter_mut().zip(vals) {
+            c.push(v);
+        }
+    }
+    let cols: Vec<Value> = cols.into_iter().map(collapse).collect();
+    Table::new(keys.clone(), cols).ok().map(|t| Value::Table(Arc::new(t)))
 }
 
 /// Apply a binary atomic function with q's implicit iteration.

@@ -205,12 +205,17 @@ impl Interp {
                     }
                 }
                 let fv = self.eval(f, fr)?;
-                if vals.iter().any(Option::is_none) {
+                let data = matches!(
+                    fv,
+                    Value::Vector(_) | Value::List(_) | Value::Dict(_) | Value::Table(_)
+                );
+                if !data && vals.iter().any(Option::is_none) {
                     let mut items = vec![fv];
                     items.extend(vals.into_iter().map(|v| v.unwrap_or(GENERIC_NULL)));
                     return Ok(Value::Projection(Arc::new(items)));
                 }
-                let vals: Vec<Value> = vals.into_iter().flatten().collect();
+                let vals: Vec<Value> =
+                    vals.into_iter().map(|v| v.unwrap_or(GENERIC_NULL)).collect();
                 self.apply(&fv, vals)?
             }
             Node::Derive(adverb, f) => {
@@ -448,6 +453,10 @@ impl Interp {
                 1 => {
                     prims::call_unary(self, *code, args.into_iter().next().unwrap_or(GENERIC_NULL))
                 }
+                // `enlist[a;b;c]` takes any number of arguments.
+                n if n > 1 && Some(*code) == fq_value::prim::unary_code("enlist") => {
+                    Ok(crate::atomic::collapse(args))
+                }
                 _ => Err(QError::Rank),
             },
             Value::Binary(code) => match args.len() {
@@ -493,7 +502,7 @@ impl Interp {
                 Ok(v)
             }
             Value::Derived(d) => crate::iter::apply_derived(self, d.adverb, &d.function, args),
-            Value::Iterator(_) => Err(QError::Nyi),
+            Value::Iterator(c) => crate::iter::apply_iterator(*c, args),
             Value::Long(h @ (-2 | -1 | 1 | 2)) if args.len() == 1 => {
                 self.write_handle(*h, &args[0])?;
                 Ok(f.clone())
@@ -558,11 +567,12 @@ impl Interp {
         match f {
             Value::Lambda(l) => proto_of(l).map_or(1, |p| p.nparams),
             Value::Unary(_) => 1,
+            Value::Binary(c) if Some(*c) == fq_value::prim::binary_code("ssr") => 3,
             Value::Binary(_) => 2,
             Value::Projection(items) => {
                 let holes = items[1..].iter().filter(|v| v.is_generic_null()).count();
                 let v = self.valence(&items[0]);
-                (v + holes).saturating_sub(items.len() - 1)
+                holes + v.saturating_sub(items.len() - 1)
             }
             Value::Composition(fs) => fs.last().map_or(1, |g| self.valence(g)),
             Value::Derived(d) => match d.adverb {
@@ -581,8 +591,8 @@ pub fn signal_of(v: &Value) -> QError {
         Value::Vector(x) if x.ty() == fq_value::QType::CHAR => {
             QError::from_text(&String::from_utf8_lossy(x.as_bytes()))
         }
-        Value::Char(c) => QError::from_text(&(*c as char).to_string()),
-        _ => QError::Type,
+        // Only a symbol or a string can be signalled.
+        _ => QError::from_text("stype"),
     }
 }
 

@@ -23,6 +23,14 @@ pub fn apply_derived(
     f: &Value,
     args: Vec<Value>,
 ) -> QResult<Value> {
+    if !f.qtype().is_function() && !matches!(f, Value::Symbol(_)) {
+        match (adverb, args.len()) {
+            (Adverb::Each, _) => return case(f, args),
+            (Adverb::EachRight, 1) => return crate::prims::list::sv(i, f.clone(), one(args)),
+            (Adverb::EachLeft, 1) => return crate::prims::list::vs(i, f.clone(), one(args)),
+            _ => {}
+        }
+    }
     match adverb {
         Adverb::Each => each(i, f, args),
         Adverb::Over => over_scan(i, f, args, false),
@@ -45,6 +53,77 @@ pub fn apply_derived(
     }
 }
 
+/// An iterator applied as a function: `'[f;g]` composes; `/[f]`, `'[f]`... derive.
+pub fn apply_iterator(code: u8, args: Vec<Value>) -> QResult<Value> {
+    let adverb = Adverb::from_qtype(fq_value::QType(106 + i16::from(code))).ok_or(QError::Type)?;
+    match (adverb, args.len()) {
+        (_, 1) => {
+            let function = args.into_iter().next().unwrap_or(fq_value::GENERIC_NULL);
+            Ok(Value::Derived(std::sync::Arc::new(fq_value::Derived { adverb, function })))
+        }
+        (Adverb::Each, 2) => Ok(Value::Composition(std::sync::Arc::new(args))),
+        _ => Err(QError::Rank),
+    }
+}
+
+fn one(args: Vec<Value>) -> Value {
+    args.into_iter().next().unwrap_or(fq_value::GENERIC_NULL)
+}
+
+/// Case: `0 1 0'[a;b]` picks item `k` of argument `int[k]`; atoms repeat; dictionaries
+/// must share their keys.
+fn case(f: &Value, args: Vec<Value>) -> QResult<Value> {
+    let sel = match f {
+        Value::Vector(v) => crate::convert::vector_i64(v).ok_or(QError::Type)?,
+        a if a.is_atom() => vec![crate::convert::atom_i64(a).ok_or(QError::Type)?],
+        _ => return Err(QError::Type),
+    };
+    let n = sel.len();
+    let mut keys: Option<&Value> = None;
+    let mut cols: Vec<Option<Vec<Value>>> = Vec::with_capacity(args.len());
+    for a in &args {
+        if let Value::Dict(d) = a {
+            match keys {
+                Some(k) if k != &d.keys => {
+                    return Err(if k.count() == d.keys.count() {
+                        QError::Domain
+                    } else {
+                        QError::Length
+                    });
+                }
+                _ => keys = Some(&d.keys),
+            }
+        }
+        if a.list_len().is_none() {
+            cols.push(None);
+        } else {
+            let xs = item_list(a)?;
+            if xs.len() != n {
+                return Err(QError::Length);
+            }
+            cols.push(Some(xs));
+        }
+    }
+    let mut out = Vec::with_capacity(n);
+    for (k, &s) in sel.iter().enumerate() {
+        let j = usize::try_from(s).map_err(|_| QError::Index)?;
+        let a = args.get(j).ok_or(QError::Index)?;
+        out.push(match &cols[j] {
+            Some(xs) => xs[k].clone(),
+            None => a.clone(),
+        });
+    }
+    Ok(collapse(out))
+}
+
+/// How many arguments data takes when iterated: a matrix indexes at depth 2.
+fn data_valence(f: &Value) -> usize {
+    match f {
+        Value::List(l) if l.items().first().is_some_and(|x| x.list_len().is_some()) => 2,
+        _ => 1,
+    }
+}
+
 fn two(args: Vec<Value>) -> QResult<[Value; 2]> {
     <[Value; 2]>::try_from(args).map_err(|_| QError::Rank)
 }
@@ -59,7 +138,7 @@ fn keep_dict(src: &Value, out: Value) -> Value {
 fn each(i: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
     if args.len() == 1 {
         let x = &args[0];
-        if x.is_atom() {
+        if x.list_len().is_none() {
             return i.apply(f, args);
         }
         let xs = item_list(x)?;
@@ -67,11 +146,11 @@ fn each(i: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
         return Ok(keep_dict(x, collapse(out?)));
     }
     // Each-both: atoms extend, lists must conform.
-    let n = args.iter().filter(|a| !a.is_atom()).map(|a| a.count()).next();
+    let n = args.iter().filter_map(Value::list_len).next();
     let Some(n) = n else { return i.apply(f, args) };
     let lists: Vec<Option<Vec<Value>>> = args
         .iter()
-        .map(|a| if a.is_atom() { Ok(None) } else { item_list(a).map(Some) })
+        .map(|a| if a.list_len().is_none() { Ok(None) } else { item_list(a).map(Some) })
         .collect::<QResult<_>>()?;
     if lists.iter().flatten().any(|l| l.len() != n) {
         return Err(QError::Length);
@@ -92,7 +171,17 @@ fn each(i: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
 }
 
 fn over_scan(i: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QResult<Value> {
-    let valence = i.valence(f);
+    let valence = match f {
+        // Iterating an ambivalent derived function (`(,/)over x`) uses it as a unary.
+        Value::Derived(d)
+            if args.len() == 1
+                && matches!(d.adverb, Adverb::Over | Adverb::Scan | Adverb::EachPrior) =>
+        {
+            1
+        }
+        _ if !f.qtype().is_function() && !matches!(f, Value::Symbol(_)) => data_valence(f),
+        _ => i.valence(f),
+    };
     if valence == 1 {
         return unary_iterate(i, f, args, scan);
     }
@@ -106,8 +195,17 @@ fn over_scan(i: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QResult
             let xs = item_list(x)?;
             let mut it = xs.into_iter();
             let Some(mut acc) = it.next() else {
-                return Ok(if scan { x.clone() } else { empty_reduce(f) });
+                // Data gives an empty list of its own type.
+                return if f.qtype().is_function() {
+                    Ok(empty_reduce(f))
+                } else {
+                    crate::prims::list::take_n(f, 0)
+                };
             };
+            if scan && matches!(f, Value::Binary(12)) {
+                // `,` has identity `()`: the first item of `(,\)x` is `(),first x`.
+                acc = crate::prims::list::join(i, Value::list(vec![]), acc)?;
+            }
             let mut out = vec![acc.clone()];
             for b in it {
                 acc = i.apply(f, vec![acc, b])?;
@@ -133,14 +231,23 @@ fn over_scan(i: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QResult
         n if n == valence && n > 2 => {
             // Multi-argument over: the first is the seed, the rest conform.
             let seed = args[0].clone();
-            let lists: Vec<Vec<Value>> = args[1..].iter().map(item_list).collect::<QResult<_>>()?;
-            let len = lists.iter().map(Vec::len).max().unwrap_or(0);
+            let lists: Vec<Option<Vec<Value>>> = args[1..]
+                .iter()
+                .map(|a| if a.list_len().is_none() { Ok(None) } else { item_list(a).map(Some) })
+                .collect::<QResult<_>>()?;
+            let len = lists.iter().flatten().map(Vec::len).max().unwrap_or(0);
+            if lists.iter().flatten().any(|l| l.len() != len) {
+                return Err(QError::Length);
+            }
             let mut acc = seed;
             let mut out = Vec::new();
             for k in 0..len {
                 let mut a = vec![acc];
-                for l in &lists {
-                    a.push(l.get(k).cloned().ok_or(QError::Length)?);
+                for (l, x) in lists.iter().zip(&args[1..]) {
+                    a.push(match l {
+                        Some(l) => l[k].clone(),
+                        None => x.clone(),
+                    });
                 }
                 acc = i.apply(f, a)?;
                 if scan {
@@ -153,12 +260,13 @@ fn over_scan(i: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QResult
     }
 }
 
-/// `+/` of an empty list is the identity of `+`.
+/// `+/` (or `+\`) of an empty list is the identity of `+`; without a known identity
+/// the result is the empty list `()`.
 fn empty_reduce(f: &Value) -> Value {
     match f {
         Value::Binary(1) => Value::Long(0),
         Value::Binary(3) => Value::Long(1),
-        _ => fq_value::GENERIC_NULL,
+        _ => Value::list(vec![]),
     }
 }
 
@@ -247,7 +355,8 @@ fn prior(i: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
                     // Without a seed the first item pairs with the null of its type
                     // (for `-':` this keeps the first item).
                     match f {
-                        Value::Binary(2) | Value::Binary(1) => {
+                        // Operators with an identity (`+ - * ,`) keep the first item.
+                        Value::Binary(1 | 2 | 3 | 12) => {
                             out.push(xs[0].clone());
                             continue;
                         }

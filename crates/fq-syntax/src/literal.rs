@@ -304,9 +304,9 @@ fn convert(item: Item, ty: QType) -> Option<Value> {
         };
         Some(match item {
             Item::Int(i) => i,
-            Item::Null => null,
-            Item::Inf => inf,
-            Item::NegInf => -inf,
+            Item::Null | Item::FloatNull => null,
+            Item::Inf | Item::FloatInf => inf,
+            Item::NegInf | Item::FloatNegInf => -inf,
             _ => return None,
         })
     };
@@ -368,8 +368,15 @@ fn parse_vector(parts: &[&str]) -> Option<Value> {
     // Boolean and byte items are not vectorised by spaces.
     let mut items = Vec::with_capacity(parts.len());
     let mut suffix = None;
+    // `2017.05 2017.09m`: the month letter types the earlier items too.
+    let months = parts.last().is_some_and(|p| p.ends_with('m'));
     for (i, p) in parts.iter().enumerate() {
-        let (item, s) = parse_item(p)?;
+        let (item, s) = if months && i + 1 != parts.len() && !p.starts_with("0N") {
+            let (item, _) = parse_item(&format!("{p}m"))?;
+            (item, None)
+        } else {
+            parse_item(p)?
+        };
         if s.is_some() {
             if i + 1 != parts.len() {
                 // Only the last item may carry the vector's type letter... except typed

@@ -98,6 +98,10 @@ impl Parser<'_> {
     fn pos(&self) -> usize {
         self.t.get(self.i).map_or(self.src.len(), |t| t.span.start as usize)
     }
+    /// True when the token `k` ahead is an unspaced `[`.
+    fn bracket_follows(&self, k: usize) -> bool {
+        matches!(self.t.get(self.i + k), Some(t) if t.tok == Tok::LBracket && !t.spaced)
+    }
     fn at_end_of_phrase(&self) -> bool {
         matches!(self.peek(), None | Some(Tok::Semi | Tok::RParen | Tok::RBracket | Tok::RBrace))
     }
@@ -161,7 +165,7 @@ impl Parser<'_> {
                         self.depth -= 1;
                         return Ok(Expr::Return(Box::new(e)));
                     }
-                    Some(Tok::Adverb(a)) if a == "'" => {
+                    Some(Tok::Adverb(a)) if a == "'" && !self.bracket_follows(1) => {
                         self.i += 1;
                         let e = self.phrase()?;
                         self.depth -= 1;
@@ -306,6 +310,14 @@ impl Parser<'_> {
             Tok::LBracket => {
                 let body = self.bracket_body()?;
                 Term::Noun(Expr::Block(body))
+            }
+            Tok::Adverb(a) if self.bracket_follows(0) => {
+                // `'[f;g]` composes; `/[f;x]`... applies the iterator's derived function.
+                let code = ["'", "/", "\\", "':", "/:", "\\:"].iter().position(|g| *g == a);
+                match code {
+                    Some(c) => Term::Noun(Expr::Lit(Value::Iterator(c as u8))),
+                    None => return err(&format!("unexpected {a}"), tok.span.start as usize),
+                }
             }
             Tok::Adverb(a) => {
                 // A bare iterator as a value (`/` alone) is rare; q parses `'` before a noun
@@ -509,6 +521,15 @@ impl Parser<'_> {
                 e => Term::Noun(e),
             });
         }
+        if items.contains(&Expr::Nil) {
+            // `(1;)`: a list with a hole is a projection of enlist.
+            let args = items.into_iter().map(|e| (e != Expr::Nil).then_some(e)).collect();
+            return Ok(Term::Noun(Expr::Apply {
+                f: Box::new(Expr::Name("enlist".into())),
+                args,
+                form: ApplyForm::Bracket,
+            }));
+        }
         Ok(Term::Noun(Expr::List(items)))
     }
 
@@ -593,11 +614,38 @@ fn fold(terms: Vec<Term>) -> Result<Expr, ParseError> {
     let Some(last) = terms.pop() else { return Ok(Expr::Nil) };
     let mut acc: Option<Expr> = None;
     let mut pending_verb: Option<Expr> = None;
+    // A phrase ending in a verb with no right argument is a function: what stands to its
+    // left composes with it (`til count@`, `105>sum@`, `0|+`).
+    let mut train = false;
     match last {
         Term::Noun(e) => acc = Some(e),
-        Term::Verb(v) => pending_verb = Some(v),
+        Term::Verb(v) => {
+            pending_verb = Some(v);
+            train = true;
+        }
     }
     while let Some(t) = terms.pop() {
+        if train && acc.is_some() {
+            let right = acc.take().unwrap_or(Expr::Nil);
+            let left = match t {
+                Term::Noun(n) => n,
+                Term::Verb(v) => match terms.pop() {
+                    Some(Term::Noun(l)) => Expr::Apply {
+                        f: Box::new(v),
+                        args: vec![Some(l), None],
+                        form: ApplyForm::Infix,
+                    },
+                    other => {
+                        if let Some(o) = other {
+                            terms.push(o);
+                        }
+                        v
+                    }
+                },
+            };
+            acc = Some(compose(left, right));
+            continue;
+        }
         match t {
             Term::Noun(n) => {
                 if let Some(v) = pending_verb.take() {
@@ -614,9 +662,24 @@ fn fold(terms: Vec<Term>) -> Result<Expr, ParseError> {
             }
             Term::Verb(v) => {
                 if let Some(pv) = pending_verb.take() {
-                    // Two verbs in a row with nothing on the right: `+-` is a composition;
-                    // q parses it as the left verb applied to the right one.
-                    acc = Some(Expr::apply(v, vec![pv], ApplyForm::Prefix));
+                    // Two verbs in a row with nothing on the right: `0|+` composes the
+                    // projection `0|` with `+`; a bare `f g` applies the left to the right.
+                    match terms.pop() {
+                        Some(Term::Noun(l)) => {
+                            let left = Expr::Apply {
+                                f: Box::new(v),
+                                args: vec![Some(l), None],
+                                form: ApplyForm::Infix,
+                            };
+                            acc = Some(compose(left, pv));
+                        }
+                        other => {
+                            if let Some(o) = other {
+                                terms.push(o);
+                            }
+                            acc = Some(Expr::apply(v, vec![pv], ApplyForm::Prefix));
+                        }
+                    }
                     continue;
                 }
                 let right = acc.take().unwrap_or(Expr::Nil);
@@ -641,6 +704,15 @@ fn fold(terms: Vec<Term>) -> Result<Expr, ParseError> {
         (Some(e), Some(_)) => e,
         (None, None) => Expr::Nil,
     })
+}
+
+/// `'[f;g]`: the composition of `f` with `g`.
+fn compose(f: Expr, g: Expr) -> Expr {
+    Expr::Apply {
+        f: Box::new(Expr::Lit(Value::Iterator(0))),
+        args: vec![Some(f), Some(g)],
+        form: ApplyForm::Bracket,
+    }
 }
 
 #[cfg(test)]

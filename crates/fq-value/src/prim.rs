@@ -47,21 +47,21 @@ const GLYPH_MONAD_KEYWORDS: [&str; 19] = [
 ];
 
 /// ferroq's native unary keywords, codes 64 onward.
-const NATIVE_UNARY: [&str; 47] = [
+const NATIVE_UNARY: [&str; 48] = [
     "til", "sums", "prds", "mins", "maxs", "deltas", "ratios", "fills", "prev", "next", "asc",
     "desc", "rank", "differ", "all", "any", "med", "var", "dev", "svar", "sdev", "lower", "upper",
     "trim", "ltrim", "rtrim", "cols", "raze", "attr", "inv", "keys", "get", "ceiling", "parse",
     "eval", "show", "tables", "system", "hcount", "signum", "meta", "md5", "hopen", "hclose",
-    "read0", "read1", "ungroup",
+    "read0", "read1", "ungroup", "avgs",
 ];
 
 /// ferroq's native operators, codes 64 onward.
-const NATIVE_BINARY: [&str; 55] = [
+const NATIVE_BINARY: [&str; 56] = [
     "<>", "<=", ">=", "mod", "except", "inter", "union", "cross", "xlog", "set", "each", "over",
     "scan", "prior", "sv", "vs", "cut", "sublist", "rotate", "xbar", "xprev", "mavg", "msum",
     "mmin", "mmax", "mdev", "mcount", "ema", "xrank", "upsert", "xcol", "xcols", "xkey", "xasc",
     "xdesc", "peach", "scov", "ssr", "lj", "ij", "uj", "pj", "aj", "fby", "xgroup", "ljf", "ijf",
-    "ujf", "ej", "aj0", "ajf", "ajf0", "asof", "wj", "wj1",
+    "ujf", "ej", "aj0", "ajf", "ajf0", "asof", "wj", "wj1", "mmu",
 ];
 
 /// First native code.

@@ -282,7 +282,23 @@ fn minmax_type(a: QType, b: QType) -> QResult<QType> {
     if a == b {
         return Ok(a);
     }
+    // A char with a boolean or a number is a char (`98|"a"` is "b").
+    let numeric = |t: QType| matches!(t.code(), -1 | -9..=-4);
+    if (a.code() == -10 && numeric(b)) || (b.code() == -10 && numeric(a)) {
+        return Ok(QType::CHAR.atom());
+    }
     table_type(&ADD, a, b)
+}
+
+/// Chars as bytes, so the integer lanes read them.
+fn char_codes(v: &Value) -> Option<Value> {
+    match v {
+        Value::Char(c) => Some(Value::Byte(*c)),
+        Value::Vector(c) if c.ty() == QType::CHAR => {
+            Some(Value::Vector(fq_value::Vector::bytes(c.as_bytes())))
+        }
+        _ => None,
+    }
 }
 
 /// `x&y` (and / lesser) and `x|y` (or / greater).
@@ -291,6 +307,8 @@ pub fn minmax(max: bool, a: &Value, b: &Value) -> QResult<Value> {
         let (ta, tb) = (x.qtype().atom(), y.qtype().atom());
         let rt = minmax_type(ta, tb)?;
         check_len(x, y)?;
+        let (xc, yc) = if rt.code() == -10 { (char_codes(x), char_codes(y)) } else { (None, None) };
+        let (x, y) = (xc.as_ref().unwrap_or(x), yc.as_ref().unwrap_or(y));
         let unit = unit_of(rt);
         match rt.code() {
             -1 => {
@@ -403,6 +421,9 @@ fn fminmax(max: bool, a: f64, b: f64) -> f64 {
 /// `x mod y` and `x div y`: integer results floor toward negative infinity.
 pub fn moddiv(is_mod: bool, a: &Value, b: &Value) -> QResult<Value> {
     atomic2(a, b, &|x, y| {
+        // Chars divide by their codes.
+        let (xb, yb) = (char_codes(x), char_codes(y));
+        let (x, y) = (xb.as_ref().unwrap_or(x), yb.as_ref().unwrap_or(y));
         let (ta, tb) = (x.qtype().atom(), y.qtype().atom());
         check_len(x, y)?;
         let floaty = |t: QType| matches!(t.code(), -8 | -9 | -15);
@@ -416,7 +437,16 @@ pub fn moddiv(is_mod: bool, a: &Value, b: &Value) -> QResult<Value> {
                 zip(&p, &q, |m, n| if is_mod { m - n * (m / n).floor() } else { (m / n).floor() }),
             ));
         }
-        let rt = table_type(&ADD, ta, tb)?;
+        let mut rt = table_type(&ADD, ta, tb)?;
+        if !is_mod {
+            // div keeps the type of its left argument; booleans, bytes, chars and shorts
+            // give ints.
+            rt = match ta.code() {
+                -1 | -4 | -5 | -6 => QType::INT.atom(),
+                -7 => QType::LONG.atom(),
+                _ => rt,
+            };
+        }
         let (p, q) = (
             lane_i64(x, Unit::None).ok_or(QError::Type)?,
             lane_i64(y, Unit::None).ok_or(QError::Type)?,

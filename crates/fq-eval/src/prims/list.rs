@@ -331,7 +331,7 @@ fn group_positions(x: &Value) -> QResult<(Vec<usize>, Vec<Vec<i64>>)> {
             }
         }
         _ => {
-            let its = items(x).ok_or(QError::Type)?;
+            let its = row_items(x)?;
             for (i, it) in its.iter().enumerate() {
                 match firsts.iter().position(|&f| &its[f] == it) {
                     Some(g) => groups[g].push(i as i64),
@@ -346,13 +346,20 @@ fn group_positions(x: &Value) -> QResult<(Vec<usize>, Vec<Vec<i64>>)> {
     Ok((firsts, groups))
 }
 
+/// Items of a list, rows of a table (as dictionaries), values of a dictionary.
+fn row_items(x: &Value) -> QResult<Vec<Value>> {
+    match x {
+        Value::Table(_) => (0..x.count() as i64).map(|r| index1(x, &Value::Long(r))).collect(),
+        Value::Dict(d) if !d.is_keyed_table() => row_items(&d.values),
+        a if a.is_atom() => Ok(vec![a.clone()]),
+        _ => items(x).ok_or(QError::Type),
+    }
+}
+
 /// `distinct x`.
 pub fn distinct(_: &mut Interp, x: Value) -> QResult<Value> {
     if x.is_atom() {
         return Err(QError::Type);
-    }
-    if let Value::Table(_) = x {
-        return Err(QError::Nyi);
     }
     let (firsts, _) = group_positions(&x)?;
     index1(&x, &longs(firsts.iter().map(|&i| i as i64).collect()))
@@ -473,14 +480,15 @@ pub fn key(i: &mut Interp, x: Value) -> QResult<Value> {
                 all.extend(names);
                 return Ok(Value::Vector(Vector::syms(&all)));
             }
-            Ok(if i.get(*s).is_some() { x.clone() } else { Value::list(vec![]) })
-        }
-        Value::Vector(v) => {
-            if v.ty() == QType::SYMBOL {
-                return Err(QError::Type);
+            // A name holding a dictionary gives its keys.
+            match i.get(*s) {
+                Some(Value::Dict(d)) => Ok(d.keys.clone()),
+                Some(_) => Ok(x.clone()),
+                None => Ok(Value::list(vec![])),
             }
-            til(i, x)
         }
+        // A typed vector gives the name of its type.
+        Value::Vector(v) => Ok(Value::Symbol(Sym::new(v.ty().name()))),
         a => til(i, a.clone()),
     }
 }
@@ -508,6 +516,10 @@ pub fn value(i: &mut Interp, x: Value) -> QResult<Value> {
             Ok(Value::list(items.as_ref().clone()))
         }
         Value::Derived(d) => Ok(d.function.clone()),
+        // kdb+'s own primitives give their internal code.
+        Value::Unary(c) | Value::Binary(c) if *c < fq_value::prim::NATIVE_BASE => {
+            Ok(Value::Long(i64::from(*c)))
+        }
         Value::Enum(e) => Ok(e.indices.clone().into()),
         Value::List(_) => {
             let its = items(&x).ok_or(QError::Type)?;
@@ -617,6 +629,31 @@ fn trim_with(x: &Value, left: bool, right: bool) -> QResult<Value> {
         Value::Char(c) => {
             Ok(if *c == b' ' { Value::Vector(Vector::chars(&[])) } else { x.clone() })
         }
+        // Other vectors lose their leading/trailing nulls.
+        Value::Vector(v) => {
+            let n = v.len();
+            let null_at = |k: usize| v.get(k).is_some_and(|a| a.is_null());
+            let mut lo = 0;
+            if left {
+                while lo < n && null_at(lo) {
+                    lo += 1;
+                }
+            }
+            let mut hi = n;
+            if right {
+                while hi > lo && null_at(hi - 1) {
+                    hi -= 1;
+                }
+            }
+            Ok(Value::Vector(v.slice(lo, hi - lo).ok_or(QError::Length)?))
+        }
+        Value::Dict(d) => Value::dict(d.keys.clone(), trim_with(&d.values, left, right)?),
+        Value::Table(t) => {
+            let cols: QResult<Vec<Value>> =
+                t.columns().iter().map(|c| trim_with(c, left, right)).collect();
+            Ok(Value::Table(Arc::new(Table::new(t.names().clone(), cols?)?)))
+        }
+        a if a.is_atom() => Ok(a.clone()),
         _ => Err(QError::Type),
     }
 }
@@ -703,6 +740,7 @@ pub fn raze(i: &mut Interp, x: Value) -> QResult<Value> {
             Ok(acc.unwrap_or_else(|| Value::list(vec![])))
         }
         Value::Dict(d) => raze(i, d.values.clone()),
+        a if a.is_atom() => Ok(enlist_atom(a)),
         other => Ok(other.clone()),
     }
 }
@@ -812,23 +850,70 @@ pub fn take(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             let vals: QResult<Vec<Value>> = ks.iter().map(|k| index1(&y, k)).collect();
             Value::dict(x.clone(), collapse(vals?))
         }
-        (Value::Vector(shape), _) => {
-            // Reshape: m n#y.
-            let dims = vector_i64(shape).ok_or(QError::Type)?;
-            if dims.len() != 2 {
-                return Err(QError::Nyi);
-            }
-            let (r, c) = (dims[0], dims[1]);
-            if r < 0 || c < 0 {
+        (Value::Vector(shape), _) => reshape(shape, &y),
+        _ => Err(QError::Type),
+    }
+}
+
+/// `m n#y`, `2 3 4#y`, `enlist[n]#y`: reshape. A null in a 2-item shape makes that
+/// dimension maximal (the last row or column absorbs the remainder).
+fn reshape(shape: &Vector, y: &Value) -> QResult<Value> {
+    let dims = vector_i64(shape).ok_or(QError::Type)?;
+    let rows_of = |flat: &Value, bounds: &[(i64, i64)]| -> QResult<Value> {
+        let rows: QResult<Vec<Value>> =
+            bounds.iter().map(|&(a, b)| index1(flat, &longs((a..b).collect()))).collect();
+        Ok(Value::list(rows?))
+    };
+    match dims.as_slice() {
+        [] => Err(QError::Length),
+        [k] => take_n(y, *k),
+        [r, c] if *r == i64::MIN && *c == i64::MIN => Err(QError::Domain),
+        [r, c] if *r == i64::MIN => {
+            if *c <= 0 {
                 return Err(QError::Domain);
             }
-            crate::limits::check((r as u64).saturating_mul(c as u64), 16)?;
-            let flat = take_n(&y, r * c)?;
-            let rows: QResult<Vec<Value>> =
-                (0..r).map(|i| index1(&flat, &longs((i * c..(i + 1) * c).collect()))).collect();
-            Ok(Value::list(rows?))
+            let flat = if y.is_atom() { take_n(y, 1)? } else { y.clone() };
+            let n = count_of(&flat) as i64;
+            let bounds: Vec<(i64, i64)> =
+                (0..(n + c - 1) / c).map(|i| (i * c, ((i + 1) * c).min(n))).collect();
+            rows_of(&flat, &bounds)
         }
-        _ => Err(QError::Type),
+        [r, c] if *c == i64::MIN => {
+            if *r < 0 {
+                return Err(QError::Domain);
+            }
+            let flat = if y.is_atom() { take_n(y, 1)? } else { y.clone() };
+            let n = count_of(&flat) as i64;
+            let w = if *r == 0 { 0 } else { n / r };
+            let bounds: Vec<(i64, i64)> =
+                (0..*r).map(|i| (i * w, if i + 1 == *r { n } else { (i + 1) * w })).collect();
+            rows_of(&flat, &bounds)
+        }
+        _ => {
+            let last = dims.len() - 1;
+            for (j, &d) in dims.iter().enumerate() {
+                if d < 0 || (d == 0 && j != last && dims.len() > 2) {
+                    return Err(QError::Domain);
+                }
+            }
+            let total = dims.iter().try_fold(1u64, |a, &d| a.checked_mul(d as u64));
+            let total = total.ok_or(QError::Limit)?;
+            crate::limits::check(total, 16)?;
+            let flat = take_n(y, total as i64)?;
+            fn build(flat: &Value, dims: &[i64], at: i64) -> QResult<Value> {
+                match dims {
+                    [d] => index1(flat, &longs((at..at + d).collect())),
+                    [d, rest @ ..] => {
+                        let stride: i64 = rest.iter().product();
+                        let items: QResult<Vec<Value>> =
+                            (0..*d).map(|i| build(flat, rest, at + i * stride)).collect();
+                        Ok(Value::list(items?))
+                    }
+                    [] => Ok(flat.clone()),
+                }
+            }
+            build(&flat, &dims, 0)
+        }
     }
 }
 
@@ -838,6 +923,29 @@ pub fn drop(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         return drop_n(&y, n);
     }
     match (&x, &y) {
+        // Keys to drop from a dictionary, columns to drop from a table.
+        (k, Value::Dict(d))
+            if !d.is_keyed_table()
+                && (k.is_atom() || matches!(k, Value::Vector(_) | Value::List(_))) =>
+        {
+            let ks: Vec<Value> =
+                if k.is_atom() { vec![k.clone()] } else { items(k).ok_or(QError::Type)? };
+            let keys = items(&d.keys).ok_or(QError::Type)?;
+            let keep: Vec<i64> =
+                (0..keys.len() as i64).filter(|&p| !ks.contains(&keys[p as usize])).collect();
+            Value::dict(index1(&d.keys, &longs(keep.clone()))?, index1(&d.values, &longs(keep))?)
+        }
+        (Value::Vector(k), Value::Table(t)) if k.ty() == QType::SYMBOL => {
+            let drop: &[Sym] = k.as_slice::<Sym>();
+            let names = t.names().as_slice::<Sym>();
+            let keep: Vec<usize> =
+                (0..names.len()).filter(|&c| !drop.contains(&names[c])).collect();
+            let kept: Vec<Sym> = keep.iter().map(|&c| names[c]).collect();
+            let cols: Vec<Value> = keep.iter().map(|&c| t.columns()[c].clone()).collect();
+            Ok(Value::Table(Arc::new(Table::new(Vector::syms(&kept), cols)?)))
+        }
+        (Value::Symbol(_), Value::Table(_)) => Err(QError::Type),
+        (Value::Dict(_), Value::Vector(_) | Value::List(_)) => Err(QError::Type),
         (Value::Vector(_), _) if !y.is_atom() && matches!(x.qtype().code(), 5..=7) => cut(i, x, y),
         (Value::Dict(d), k) => {
             let ks: Vec<Value> =
@@ -853,7 +961,7 @@ pub fn drop(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             let keep: Vec<i64> = (0..n).filter(|&j| j != p).collect();
             index1(&x, &longs(keep))
         }
-        (Value::Table(_), Value::Vector(k)) if k.ty() == QType::SYMBOL => Err(QError::Nyi),
+        (Value::Table(_), Value::Vector(k)) if k.ty() == QType::SYMBOL => Err(QError::Type),
         _ => Err(QError::Type),
     }
 }
@@ -885,6 +993,12 @@ fn drop_n(y: &Value, n: i64) -> QResult<Value> {
 /// `x,y`: join.
 pub fn join(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     match (&x, &y) {
+        // An atom does not join a dictionary.
+        (a, Value::Dict(d)) | (Value::Dict(d), a)
+            if !d.is_keyed_table() && (a.is_atom() || matches!(a, Value::Vector(_))) =>
+        {
+            Err(QError::Type)
+        }
         (Value::Vector(a), Value::Vector(b)) if a.ty() == b.ty() => {
             let mut out = a.clone();
             match a.elem_size() {
@@ -1142,17 +1256,71 @@ pub fn query_variadic(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
 
 /// `x in y`.
 pub fn in_(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    let n = count_of(&y) as i64;
-    let p = if x.is_atom() {
-        find(i, y.clone(), x)?
-    } else {
-        let xs = items(&x).ok_or(QError::Type)?;
-        let out: QResult<Vec<Value>> = xs.into_iter().map(|v| in_(i, v, y.clone())).collect();
-        return Ok(collapse(out?));
-    };
-    match p {
-        Value::Long(k) => Ok(Value::Bool(k < n)),
-        _ => Err(QError::Type),
+    match &y {
+        // A general list: is x (whole) an item of y? When y's items are atoms and x is a
+        // list, iterate through x instead (as Find does).
+        Value::List(l) => {
+            let first_atom = l.items().first().is_some_and(Value::is_atom);
+            if first_atom && x.list_len().is_some() {
+                let xs = items(&x).ok_or(QError::Type)?;
+                let out: QResult<Vec<Value>> =
+                    xs.into_iter().map(|v| in_(i, v, y.clone())).collect();
+                return Ok(collapse(out?));
+            }
+            if x.is_atom() && !first_atom {
+                return Ok(Value::Bool(false));
+            }
+            Ok(Value::Bool(l.items().contains(&x)))
+        }
+        // An atom or a 1-item vector admits mixed types: compare as Equal does.
+        _ if (y.is_atom() || matches!(&y, Value::Vector(v) if v.len() == 1))
+            && !matches!(x, Value::List(_)) =>
+        {
+            let a = if y.is_atom() { y.clone() } else { index1(&y, &Value::Long(0))? };
+            let r = super::compare::compare(super::compare::Cmp::Eq, &x, &a)?;
+            Ok(match r {
+                Value::Vector(v) if x.is_atom() => v.get(0).unwrap_or(Value::Bool(false)),
+                r => r,
+            })
+        }
+        Value::Vector(yv) => match &x {
+            Value::Vector(xv) if xv.ty() != yv.ty() => Err(QError::Type),
+            a if a.is_atom() && a.qtype() != yv.ty().atom() => Err(QError::Type),
+            _ => {
+                if x.is_atom() {
+                    match find(i, y.clone(), x)? {
+                        Value::Long(k) => Ok(Value::Bool(k < yv.len() as i64)),
+                        _ => Err(QError::Type),
+                    }
+                } else if let Value::Vector(_) = x {
+                    let n = yv.len() as i64;
+                    match find(i, y.clone(), x)? {
+                        Value::Vector(p) => Ok(Value::Vector(Vector::from_vec(
+                            QType::BOOLEAN,
+                            p.as_slice::<i64>().iter().map(|&k| u8::from(k < n)).collect(),
+                        ))),
+                        _ => Err(QError::Type),
+                    }
+                } else {
+                    let xs = items(&x).ok_or(QError::Type)?;
+                    let out: QResult<Vec<Value>> =
+                        xs.into_iter().map(|v| in_(i, v, y.clone())).collect();
+                    Ok(collapse(out?))
+                }
+            }
+        },
+        _ => {
+            let n = count_of(&y) as i64;
+            if x.is_atom() {
+                return match find(i, y.clone(), x)? {
+                    Value::Long(k) => Ok(Value::Bool(k < n)),
+                    _ => Err(QError::Type),
+                };
+            }
+            let xs = items(&x).ok_or(QError::Type)?;
+            let out: QResult<Vec<Value>> = xs.into_iter().map(|v| in_(i, v, y.clone())).collect();
+            Ok(collapse(out?))
+        }
     }
 }
 
@@ -1224,6 +1392,7 @@ pub fn like(_: &mut Interp, x: Value, p: Value) -> QResult<Value> {
                 let out: QResult<Vec<Value>> = l.items().iter().map(|a| go(a, pat)).collect();
                 Ok(collapse(out?))
             }
+            Value::Dict(d) => Value::dict(d.keys.clone(), go(&d.values, pat)?),
             _ => Err(QError::Type),
         }
     }
@@ -1290,14 +1459,18 @@ pub fn except(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 
 /// `x inter y`.
 pub fn inter(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    let ys = as_items(&y);
-    let keep: Vec<i64> = as_items(&x)
+    let ys = row_items(&y)?;
+    let keep: Vec<i64> = row_items(&x)?
         .iter()
         .enumerate()
         .filter(|(_, v)| ys.contains(v))
         .map(|(k, _)| k as i64)
         .collect();
-    let src = if x.is_atom() { enlist_atom(&x) } else { x };
+    let src = match x {
+        a if a.is_atom() => enlist_atom(&a),
+        Value::Dict(d) if !d.is_keyed_table() => d.values.clone(),
+        x => x,
+    };
     index1(&src, &longs(keep))
 }
 
@@ -1308,13 +1481,39 @@ pub fn union(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `x cross y`.
-pub fn cross(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+pub fn cross(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    if let (Value::Table(a), Value::Table(b)) = (&x, &y) {
+        // Every row of x with every row of y, columns side by side.
+        let (n, m) = (a.rows() as i64, b.rows() as i64);
+        crate::limits::check((n as u64).saturating_mul(m as u64), 16)?;
+        let left = longs((0..n * m).map(|k| k / m.max(1)).collect());
+        let right = longs((0..n * m).map(|k| k % m.max(1)).collect());
+        let mut names: Vec<Sym> = a.names().as_slice::<Sym>().to_vec();
+        let mut cols: Vec<Value> =
+            a.columns().iter().map(|c| index1(c, &left)).collect::<QResult<_>>()?;
+        for (nm, c) in b.names().as_slice::<Sym>().iter().zip(b.columns()) {
+            let col = index1(c, &right)?;
+            match names.iter().position(|s| s == nm) {
+                Some(p) => cols[p] = col,
+                None => {
+                    names.push(*nm);
+                    cols.push(col);
+                }
+            }
+        }
+        return Ok(Value::Table(Arc::new(Table::new(Vector::syms(&names), cols)?)));
+    }
     let (xs, ys) = (as_items(&x), as_items(&y));
     crate::limits::check((xs.len() as u64).saturating_mul(ys.len() as u64), 16)?;
     let mut out = Vec::with_capacity(xs.len() * ys.len());
     for a in &xs {
         for b in &ys {
-            out.push(collapse(vec![a.clone(), b.clone()]));
+            let pair = if a.is_atom() && b.is_atom() {
+                collapse(vec![a.clone(), b.clone()])
+            } else {
+                join(i, a.clone(), b.clone())?
+            };
+            out.push(pair);
         }
     }
     Ok(Value::list(out))
@@ -1348,13 +1547,23 @@ fn split_bytes<'a>(b: &'a [u8], sep: &[u8]) -> Vec<&'a [u8]> {
     parts
 }
 
-/// The bits or big-endian bytes of an integral atom (`0b vs`, `0x0 vs`).
+/// The bits or big-endian bytes of a numeric atom (`0b vs`, `0x0 vs`).
 fn int_bits(n: &Value, bits: bool) -> QResult<Value> {
+    if let Value::Guid(g) = n {
+        if !bits {
+            return Ok(Value::Vector(Vector::bytes(&g[..])));
+        }
+        let out: Vec<bool> =
+            g.iter().flat_map(|b| (0..8).rev().map(move |k| b >> k & 1 == 1)).collect();
+        return Ok(Value::Vector(Vector::bools(&out)));
+    }
     let (v, width): (u64, usize) = match n {
         Value::Short(x) => (*x as u16 as u64, 2),
         Value::Int(x) => (*x as u32 as u64, 4),
         Value::Long(x) => (*x as u64, 8),
         Value::Byte(x) => (u64::from(*x), 1),
+        Value::Real(x) if !bits => (u64::from(x.to_bits()), 4),
+        Value::Float(x) if !bits => (x.to_bits(), 8),
         _ => return Err(QError::Type),
     };
     if bits {
@@ -1367,6 +1576,10 @@ fn int_bits(n: &Value, bits: bool) -> QResult<Value> {
 
 /// `x vs y`: split a string, a symbol or bytes; encode a number in a base or as bits/bytes.
 pub fn vs(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    vs_of(x, y)
+}
+
+fn vs_of(x: Value, y: Value) -> QResult<Value> {
     let text = |v: &Value| -> Option<Vec<u8>> {
         match v {
             Value::Char(c) => Some(vec![*c]),
@@ -1375,6 +1588,17 @@ pub fn vs(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         }
     };
     match (&x, &y) {
+        (Value::Symbol(_) | Value::Char(_), Value::Vector(t))
+            if t.ty() == QType::BYTE
+                && (x.qtype() == QType::CHAR.atom()
+                    || matches!(&x, Value::Symbol(s) if s.is_null())) =>
+        {
+            // Bytes split as text: the result's type follows the left argument.
+            vs_of(x.clone(), Value::Vector(Vector::chars(t.as_bytes())))
+        }
+        (Value::Vector(c), Value::Vector(t)) if c.ty() == QType::CHAR && t.ty() == QType::BYTE => {
+            vs_of(x.clone(), Value::Vector(Vector::chars(t.as_bytes())))
+        }
         (Value::Symbol(s), Value::Vector(t)) if s.is_null() && t.ty() == QType::CHAR => {
             // Lines: split at \n, drop \r before it and a final empty line.
             let mut lines: Vec<&[u8]> = split_bytes(t.as_bytes(), b"\n");
@@ -1427,6 +1651,63 @@ pub fn vs(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                     .map(|p| Value::Vector(Vector::chars(p)))
                     .collect(),
             ))
+        }
+        (b, n) if (b.is_atom() || matches!(b, Value::Vector(_))) && !n.is_atom() => {
+            // Encode each integer of a list: item k of the result is digit k of every
+            // integer, in the shape of y.
+            let base: Option<Vec<i64>> = match b {
+                Value::Vector(v) => Some(vector_i64(v).ok_or(QError::Type)?),
+                _ => None,
+            };
+            let b0 = if base.is_none() { atom_i64(b).ok_or(QError::Type)? } else { 0 };
+            let digits = |v: i64| -> QResult<Vec<i64>> {
+                let r = match &base {
+                    Some(_) => vs_of(b.clone(), Value::Long(v))?,
+                    None => vs_of(Value::Long(b0), Value::Long(v))?,
+                };
+                match r {
+                    Value::Vector(d) => vector_i64(&d).ok_or(QError::Type),
+                    _ => Err(QError::Type),
+                }
+            };
+            fn leaves(v: &Value, out: &mut Vec<i64>) -> QResult<()> {
+                match v {
+                    Value::List(l) => l.items().iter().try_for_each(|x| leaves(x, out)),
+                    Value::Vector(x) => {
+                        out.extend(vector_i64(x).ok_or(QError::Type)?);
+                        Ok(())
+                    }
+                    a => {
+                        out.push(atom_i64(a).ok_or(QError::Type)?);
+                        Ok(())
+                    }
+                }
+            }
+            let mut all = Vec::new();
+            leaves(n, &mut all)?;
+            let ds: Vec<Vec<i64>> = all.iter().map(|&v| digits(v)).collect::<QResult<_>>()?;
+            let width = ds.iter().map(Vec::len).max().unwrap_or(0);
+            // Left-pad shorter encodings with zeros.
+            let ds: Vec<Vec<i64>> = ds
+                .into_iter()
+                .map(|d| std::iter::repeat_n(0, width - d.len()).chain(d).collect())
+                .collect();
+            fn shape(v: &Value, vals: &mut std::slice::Iter<'_, i64>) -> Value {
+                match v {
+                    Value::List(l) => {
+                        Value::list(l.items().iter().map(|x| shape(x, vals)).collect())
+                    }
+                    Value::Vector(x) => longs(vals.by_ref().take(x.len()).copied().collect()),
+                    _ => Value::Long(vals.next().copied().unwrap_or(0)),
+                }
+            }
+            let rows: Vec<Value> = (0..width)
+                .map(|k| {
+                    let col: Vec<i64> = ds.iter().map(|d| d[k]).collect();
+                    shape(n, &mut col.iter())
+                })
+                .collect();
+            Ok(Value::list(rows))
         }
         (Value::Vector(bases), n) if n.is_atom() => {
             // Mixed radix: the last base is the least significant digit.
@@ -1482,6 +1763,42 @@ pub fn sv(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                 out.push(b'\n');
             }
             Ok(Value::Vector(Vector::chars(&out)))
+        }
+        (Value::Bool(false), Value::Vector(v)) if v.ty() == QType::BOOLEAN && v.len() == 128 => {
+            let mut g = [0u8; 16];
+            for (k, &b) in v.as_slice::<u8>().iter().enumerate() {
+                g[k / 8] |= u8::from(b != 0) << (7 - k % 8);
+            }
+            Ok(Value::Guid(Box::new(g)))
+        }
+        (Value::Byte(0), Value::Vector(v)) if v.ty() == QType::BYTE && v.len() == 16 => {
+            let mut g = [0u8; 16];
+            g.copy_from_slice(v.as_bytes());
+            Ok(Value::Guid(Box::new(g)))
+        }
+        (Value::Byte(_) | Value::Vector(_), Value::List(l))
+            if x.qtype() == QType::BYTE.atom() || x.qtype() == QType::BYTE =>
+        {
+            // Join byte vectors with a byte separator.
+            let sep: Vec<u8> = match &x {
+                Value::Byte(b) => vec![*b],
+                Value::Vector(v) => v.as_bytes().to_vec(),
+                _ => return Err(QError::Type),
+            };
+            let mut out = Vec::new();
+            for (k, it) in l.items().iter().enumerate() {
+                if k > 0 {
+                    out.extend_from_slice(&sep);
+                }
+                match it {
+                    Value::Vector(v) if v.ty() == QType::BYTE => {
+                        out.extend_from_slice(v.as_bytes())
+                    }
+                    Value::Byte(b) => out.push(*b),
+                    _ => return Err(QError::Type),
+                }
+            }
+            Ok(Value::Vector(Vector::bytes(&out)))
         }
         (Value::Bool(false), Value::Vector(v)) if v.ty() == QType::BOOLEAN => {
             let bits = v.as_slice::<u8>();
@@ -1568,6 +1885,16 @@ pub fn cut(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 
 /// `n sublist x` / `(start;n) sublist x`.
 pub fn sublist(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    sublist_of(x, y)
+}
+
+fn sublist_of(x: Value, y: Value) -> QResult<Value> {
+    if let Value::Dict(d) = &y {
+        // A dictionary gives a sub-dictionary of its entries.
+        let k = sublist_of(x.clone(), d.keys.clone())?;
+        let v = sublist_of(x, d.values.clone())?;
+        return Value::dict(k, v);
+    }
     let c = count_of(&y) as i64;
     let (s, n) = match atom_i64(&x) {
         Some(n) if n >= 0 => (0, n.min(c)),
@@ -1605,31 +1932,113 @@ pub fn xrank(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 
 /// `ssr[s;find;replace]`.
-pub fn ssr(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
+pub fn ssr(i: &mut Interp, args: Vec<Value>) -> QResult<Value> {
     let [s, f, r] = <[Value; 3]>::try_from(args).map_err(|_| QError::Rank)?;
-    let text = |v: &Value| -> QResult<Vec<u8>> {
-        match v {
-            Value::Vector(x) if x.ty() == QType::CHAR => Ok(x.as_bytes().to_vec()),
-            Value::Char(c) => Ok(vec![*c]),
-            _ => Err(QError::Type),
-        }
-    };
-    let (s, f, r) = (text(&s)?, text(&f)?, text(&r)?);
-    if f.is_empty() {
+    let (s, pat) = (text_of(&s)?, Pattern::new(&text_of(&f)?));
+    if pat.0.is_empty() {
         return Ok(Value::Vector(Vector::chars(&s)));
     }
+    let fixed = if r.qtype().is_function() { None } else { Some(text_of(&r)?) };
     let mut out = Vec::new();
     let mut k = 0;
     while k < s.len() {
-        if s[k..].starts_with(&f) {
-            out.extend_from_slice(&r);
-            k += f.len();
+        if pat.matches_at(&s, k) {
+            let m = &s[k..k + pat.0.len()];
+            match &fixed {
+                Some(t) => out.extend_from_slice(t),
+                None => out.extend_from_slice(&text_of(
+                    &i.apply(&r, vec![Value::Vector(Vector::chars(m))])?,
+                )?),
+            }
+            k += pat.0.len();
         } else {
             out.push(s[k]);
             k += 1;
         }
     }
     Ok(Value::Vector(Vector::chars(&out)))
+}
+
+fn text_of(v: &Value) -> QResult<Vec<u8>> {
+    match v {
+        Value::Vector(x) if x.ty() == QType::CHAR => Ok(x.as_bytes().to_vec()),
+        Value::Char(c) => Ok(vec![*c]),
+        _ => Err(QError::Type),
+    }
+}
+
+/// One position of an `ss`/`ssr` pattern.
+enum PatItem {
+    Any,
+    Lit(u8),
+    Set(bool, Vec<(u8, u8)>),
+}
+
+/// An `ss` pattern: literals, `?` and `[..]` classes (no `*`); every item matches one byte.
+struct Pattern(Vec<PatItem>);
+
+impl Pattern {
+    fn new(p: &[u8]) -> Pattern {
+        let mut items = Vec::new();
+        let mut k = 0;
+        while k < p.len() {
+            match p[k] {
+                b'?' => items.push(PatItem::Any),
+                b'[' if p[k + 1..].contains(&b']') => {
+                    let end = k + 1 + p[k + 1..].iter().position(|&c| c == b']').unwrap_or(0);
+                    let mut set = &p[k + 1..end];
+                    let neg = set.first() == Some(&b'^');
+                    if neg {
+                        set = &set[1..];
+                    }
+                    let mut ranges = Vec::new();
+                    let mut j = 0;
+                    while j < set.len() {
+                        if j + 2 < set.len() && set[j + 1] == b'-' {
+                            ranges.push((set[j], set[j + 2]));
+                            j += 3;
+                        } else {
+                            ranges.push((set[j], set[j]));
+                            j += 1;
+                        }
+                    }
+                    items.push(PatItem::Set(neg, ranges));
+                    k = end;
+                }
+                c => items.push(PatItem::Lit(c)),
+            }
+            k += 1;
+        }
+        Pattern(items)
+    }
+
+    fn matches_at(&self, s: &[u8], at: usize) -> bool {
+        s.len() >= at + self.0.len()
+            && self.0.iter().zip(&s[at..]).all(|(p, &c)| match p {
+                PatItem::Any => true,
+                PatItem::Lit(l) => *l == c,
+                PatItem::Set(neg, rs) => rs.iter().any(|&(a, b)| c >= a && c <= b) != *neg,
+            })
+    }
+}
+
+/// `x ss y`: positions of the (non-overlapping) matches of pattern `y` in string `x`.
+pub fn ss(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let (s, pat) = (text_of(&x)?, Pattern::new(&text_of(&y)?));
+    if pat.0.is_empty() {
+        return Err(QError::Length);
+    }
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < s.len() {
+        if pat.matches_at(&s, k) {
+            out.push(k as i64);
+            k += pat.0.len();
+        } else {
+            k += 1;
+        }
+    }
+    Ok(longs(out))
 }
 
 /// `$[c;a;b]` called as a function.

@@ -21,6 +21,38 @@ fn is_floaty(t: QType) -> bool {
     matches!(t.atom().code(), -8 | -9 | -15)
 }
 
+/// The columns of a matrix-like general list (items all lists of one length), so an
+/// aggregate can apply down each column (`var m`, `dev m`).
+fn matrix_columns(x: &Value) -> Option<Vec<Value>> {
+    let Value::List(l) = x else { return None };
+    let first = l.items().first()?.list_len()?;
+    if l.items().iter().any(|r| r.list_len() != Some(first) || matches!(r, Value::Dict(_))) {
+        return None;
+    }
+    let cols: Option<Vec<Value>> = (0..first as i64)
+        .map(|c| {
+            let col: Option<Vec<Value>> =
+                l.items().iter().map(|r| super::index::index1(r, &Value::Long(c)).ok()).collect();
+            col.map(collapse)
+        })
+        .collect();
+    cols
+}
+
+/// Apply an aggregate down the columns of a matrix, or to a dictionary's values.
+fn by_columns(x: &Value, f: &dyn Fn(&Value) -> QResult<Value>) -> QResult<Option<Value>> {
+    if let Value::Dict(d) = x {
+        return f(&d.values).map(Some);
+    }
+    match matrix_columns(x) {
+        Some(cols) => {
+            let out: QResult<Vec<Value>> = cols.iter().map(f).collect();
+            Ok(Some(collapse(out?)))
+        }
+        None => Ok(None),
+    }
+}
+
 /// `null x`.
 pub fn null(_: &mut Interp, x: Value) -> QResult<Value> {
     atomic1(&x, &|v| match v {
@@ -73,7 +105,12 @@ fn round_fn(x: &Value, f: fn(f64) -> f64) -> QResult<Value> {
     atomic1(x, &|v| {
         let t = v.qtype().atom();
         if !is_floaty(t) {
-            if matches!(t.code(), -1 | -7..=-4) {
+            if t.code() == -1 {
+                // Booleans round to ints.
+                let l = lane_i64(v, Unit::None).ok_or(QError::Type)?;
+                return Ok(crate::lane::from_i32(QType::INT, unary(&l, |a| a as i32)));
+            }
+            if matches!(t.code(), -7..=-4) {
                 return Ok(v.clone());
             }
             return Err(QError::Type);
@@ -87,7 +124,13 @@ fn round_fn(x: &Value, f: fn(f64) -> f64) -> QResult<Value> {
             } else if a == f64::NEG_INFINITY {
                 -i64::MAX
             } else {
-                f(a) as i64
+                // Within comparison tolerance of an integer, that integer.
+                let r = a.round();
+                if super::compare::fcmp(a, r) == std::cmp::Ordering::Equal {
+                    r as i64
+                } else {
+                    f(a) as i64
+                }
             }
         });
         Ok(crate::lane::from_i64(QType::LONG, r))
@@ -197,6 +240,8 @@ pub fn sum(_: &mut Interp, x: Value) -> QResult<Value> {
 /// `prd x`.
 pub fn prd(_: &mut Interp, x: Value) -> QResult<Value> {
     match &x {
+        Value::Vector(v) if !matches!(v.ty().code(), 1 | 4..=9) => Err(QError::Type),
+        Value::Dict(d) => prd(&mut Interp::scratch(), d.values.clone()),
         Value::Vector(v) if is_floaty(v.ty()) => {
             let xs = f64s(&x)?;
             Ok(Value::Float(xs.iter().filter(|a| !a.is_nan()).product()))
@@ -312,6 +357,23 @@ pub fn avg(_: &mut Interp, x: Value) -> QResult<Value> {
                 xs.iter().filter(|a| !a.is_nan()).fold((0.0, 0usize), |(s, n), &a| (s + a, n + 1));
             Ok(Value::Float(if n == 0 { f64::NAN } else { s / n as f64 }))
         }
+        Value::List(l) if l.items().iter().all(Value::is_atom) => {
+            let mut s = 0.0;
+            let mut n = 0usize;
+            for a in l.items() {
+                match lane_f64(a, Unit::None) {
+                    Some(Lane::Atom(v)) if !v.is_nan() => {
+                        s += v;
+                        n += 1;
+                    }
+                    Some(Lane::Atom(_)) => {}
+                    _ => return Err(QError::Type),
+                }
+            }
+            // Nulls add nothing but still count (`avg (1;0n;2;3)` is 1.5).
+            let _ = n;
+            Ok(Value::Float(if l.is_empty() { f64::NAN } else { s / l.len() as f64 }))
+        }
         Value::List(l) => {
             let mut i = Interp::scratch();
             let s = sum(&mut i, x.clone())?;
@@ -334,8 +396,12 @@ fn moments(x: &Value) -> QResult<(f64, f64, usize)> {
     Ok((mean, ss, n))
 }
 
-/// `var x`: population variance.
-pub fn var(_: &mut Interp, x: Value) -> QResult<Value> {
+/// `var x`: population variance (down the columns of a matrix).
+pub fn var(i: &mut Interp, x: Value) -> QResult<Value> {
+    if let Some(r) = by_columns(&x, &|c| var(&mut Interp::scratch(), c.clone()))? {
+        return Ok(r);
+    }
+    let _ = i;
     let (_, ss, n) = moments(&x)?;
     Ok(Value::Float(if n == 0 { f64::NAN } else { ss / n as f64 }))
 }
@@ -345,7 +411,11 @@ pub fn dev(i: &mut Interp, x: Value) -> QResult<Value> {
     sqrt(i, v)
 }
 /// `svar x`: sample variance.
-pub fn svar(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn svar(i: &mut Interp, x: Value) -> QResult<Value> {
+    if let Some(r) = by_columns(&x, &|c| svar(&mut Interp::scratch(), c.clone()))? {
+        return Ok(r);
+    }
+    let _ = i;
     let (_, ss, n) = moments(&x)?;
     Ok(Value::Float(if n < 2 { f64::NAN } else { ss / (n - 1) as f64 }))
 }
@@ -356,7 +426,40 @@ pub fn sdev(i: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `med x`.
-pub fn med(_: &mut Interp, x: Value) -> QResult<Value> {
+pub fn med(i: &mut Interp, x: Value) -> QResult<Value> {
+    if !matches!(x, Value::Vector(_)) && !x.is_atom() {
+        // `avg x (iasc x) floor .5*-1 0+count x`: the middle item(s) of the sorted order
+        // (rows of a table, values of a dictionary, items of a list).
+        let its = match &x {
+            Value::Dict(d) => d.values.clone(),
+            _ => x.clone(),
+        };
+        let n = its.count() as i64;
+        if n == 0 {
+            return Ok(Value::Float(f64::NAN));
+        }
+        let g = match &its {
+            // Rows of a table order lexicographically by their fields.
+            Value::Table(t) => {
+                let rows: QResult<Vec<Value>> = (0..n)
+                    .map(|r| {
+                        let f: QResult<Vec<Value>> = t
+                            .columns()
+                            .iter()
+                            .map(|c| super::index::index1(c, &Value::Long(r)))
+                            .collect();
+                        f.map(Value::list)
+                    })
+                    .collect();
+                super::list::grade(&Value::list(rows?))?
+            }
+            _ => super::list::grade(&its)?,
+        };
+        let mid = [g[((n - 1) / 2) as usize], g[(n / 2) as usize]];
+        let picked: QResult<Vec<Value>> =
+            mid.iter().map(|&r| super::index::index1(&its, &Value::Long(r))).collect();
+        return avg(i, Value::list(picked?));
+    }
     let mut xs: Vec<f64> = f64s(&x)?.into_iter().filter(|a| !a.is_nan()).collect();
     if xs.is_empty() {
         return Ok(Value::Float(f64::NAN));
@@ -437,17 +540,109 @@ pub fn sums(_: &mut Interp, x: Value) -> QResult<Value> {
     }
     running(&x, &|a, b| arith(Op::Add, a, b))
 }
-/// `prds x`.
+/// A running fold over a typed vector, nulls skipped (the accumulator carries over them).
+fn scan_vec<T: fq_value::Elem + QNull + Copy>(v: &Vector, init: T, f: impl Fn(T, T) -> T) -> Value {
+    let mut acc = init;
+    let out: Vec<T> = v
+        .as_slice::<T>()
+        .iter()
+        .map(|&a| {
+            if !a.is_null() {
+                acc = f(acc, a);
+            }
+            acc
+        })
+        .collect();
+    Value::Vector(Vector::from_vec(v.ty(), out))
+}
+
+/// `prds x`: nulls count as 1.
 pub fn prds(_: &mut Interp, x: Value) -> QResult<Value> {
+    if let Value::Vector(v) = &x {
+        match v.ty().code() {
+            5 => return Ok(scan_vec::<i16>(v, 1, i16::wrapping_mul)),
+            6 => return Ok(scan_vec::<i32>(v, 1, i32::wrapping_mul)),
+            7 => return Ok(scan_vec::<i64>(v, 1, i64::wrapping_mul)),
+            8 => return Ok(scan_vec::<f32>(v, 1.0, |a, b| a * b)),
+            9 => return Ok(scan_vec::<f64>(v, 1.0, |a, b| a * b)),
+            2 | 10 | 11 | 12..=19 => return Err(QError::Type),
+            _ => {}
+        }
+    }
     running(&x, &|a, b| arith(Op::Mul, a, b))
 }
+
+/// Running minimum or maximum of a vector: nulls are skipped, and leading nulls give the
+/// infinity of the type (`mins 0N 5` is `0W 5`).
+fn running_extreme(v: &Vector, max: bool) -> Option<Value> {
+    fn go<T: fq_value::Elem + QNull + Copy + PartialOrd>(v: &Vector, max: bool) -> Value {
+        let init = if max { T::NEG_INF } else { T::INF };
+        scan_vec::<T>(v, init, |a, b| if (max && b > a) || (!max && b < a) { b } else { a })
+    }
+    Some(match v.ty().code() {
+        5 => go::<i16>(v, max),
+        6 | 13 | 14 | 17 | 18 | 19 => go::<i32>(v, max),
+        7 | 12 | 16 => go::<i64>(v, max),
+        8 => go::<f32>(v, max),
+        9 | 15 => go::<f64>(v, max),
+        _ => return None,
+    })
+}
+
 /// `mins x`.
 pub fn mins(_: &mut Interp, x: Value) -> QResult<Value> {
+    if let Some(r) = match &x {
+        Value::Vector(v) => running_extreme(v, false),
+        _ => None,
+    } {
+        return Ok(r);
+    }
     running(&x, &|a, b| minmax(false, a, b))
 }
 /// `maxs x`.
 pub fn maxs(_: &mut Interp, x: Value) -> QResult<Value> {
+    if let Some(r) = match &x {
+        Value::Vector(v) => running_extreme(v, true),
+        _ => None,
+    } {
+        return Ok(r);
+    }
     running(&x, &|a, b| minmax(true, a, b))
+}
+
+/// `avgs x`: running mean, nulls skipped.
+pub fn avgs(_: &mut Interp, x: Value) -> QResult<Value> {
+    match &x {
+        Value::Dict(d) => {
+            let mut i = Interp::scratch();
+            Value::dict(d.keys.clone(), avgs(&mut i, d.values.clone())?)
+        }
+        Value::Vector(_) => {
+            let xs = f64s(&x)?;
+            let (mut s, mut n) = (0.0, 0usize);
+            let out: Vec<f64> = xs
+                .iter()
+                .map(|&a| {
+                    if !a.is_nan() {
+                        s += a;
+                        n += 1;
+                    }
+                    s / n as f64
+                })
+                .collect();
+            Ok(Value::Vector(Vector::floats(&out)))
+        }
+        a if a.is_atom() => divide(a, &Value::Long(1)),
+        _ => {
+            let its = items(&x).ok_or(QError::Type)?;
+            let mut i = Interp::scratch();
+            let mut out = Vec::with_capacity(its.len());
+            for k in 1..=its.len() {
+                out.push(avg(&mut i, Value::list(its[..k].to_vec()))?);
+            }
+            Ok(collapse(out))
+        }
+    }
 }
 
 /// `deltas x`: differences from the previous item (the first item kept).
@@ -480,6 +675,9 @@ pub fn deltas(_: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `ratios x`.
 pub fn ratios(_: &mut Interp, x: Value) -> QResult<Value> {
+    if let Value::Dict(d) = &x {
+        return Value::dict(d.keys.clone(), ratios(&mut Interp::scratch(), d.values.clone())?);
+    }
     let its = items(&x).ok_or(QError::Type)?;
     let mut out = Vec::with_capacity(its.len());
     for k in 0..its.len() {
@@ -520,7 +718,41 @@ pub fn fills(_: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `x^y`: fill nulls in `y` with `x`.
 pub fn fill(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
-    atomic2(&x, &y, &|a, b| match (a, b) {
+    atomic2(&x, &y, &|a, b| {
+        // The result takes the wider of two numeric types (`5^0n 2 3i` is long).
+        const ORDER: [i16; 8] = [-1, -4, -5, -6, -7, -8, -9, -10];
+        let rank = |t: QType| ORDER.iter().position(|&c| c == t.atom().code());
+        let (ta, tb) = (a.qtype(), b.qtype());
+        if let (Some(ra), Some(rb)) = (rank(ta), rank(tb)) {
+            if ra > rb {
+                let to = ta.atom();
+                let wide = match b {
+                    Value::Vector(v) => {
+                        let its: Vec<Value> = (0..v.len()).filter_map(|k| v.get(k)).collect();
+                        let conv: QResult<Vec<Value>> = its
+                            .iter()
+                            .map(|it| {
+                                if it.is_null() {
+                                    Value::null_of(to).ok_or(QError::Type)
+                                } else {
+                                    super::list::cast_atom(to, it)
+                                }
+                            })
+                            .collect();
+                        crate::convert::atoms_to_vector(to.vector(), &conv?).ok_or(QError::Type)?
+                    }
+                    it if it.is_null() => Value::null_of(to).ok_or(QError::Type)?,
+                    it => super::list::cast_atom(to, it)?,
+                };
+                return fill_same(a, &wide);
+            }
+        }
+        fill_same(a, b)
+    })
+}
+
+fn fill_same(a: &Value, b: &Value) -> QResult<Value> {
+    match (a, b) {
         (_, Value::Vector(v)) => {
             let its: Vec<Value> = (0..v.len()).filter_map(|i| v.get(i)).collect();
             let fillers = items(a);
@@ -548,7 +780,7 @@ pub fn fill(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             Ok(collapse(out?))
         }
         _ => Ok(if b.is_null() { coerce_like(a, b)? } else { b.clone() }),
-    })
+    }
 }
 
 /// Convert atom `v` to the type of atom `like` (numeric widening only).
@@ -630,16 +862,32 @@ fn pair_f64(x: &Value, y: &Value) -> QResult<(Vec<f64>, Vec<f64>)> {
     Ok((a, b))
 }
 
-/// `x wsum y`.
-pub fn wsum(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+/// Both arguments float vectors of one length: the kernels' case for `wsum`/`wavg`.
+fn float_pair(x: &Value, y: &Value) -> bool {
+    matches!((x, y), (Value::Vector(a), Value::Vector(b))
+        if a.len() == b.len() && matches!(a.ty().code(), 1 | 4..=9) && matches!(b.ty().code(), 1 | 4..=9))
+}
+
+/// `x wsum y`: `sum x*y`.
+pub fn wsum(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    if !float_pair(&x, &y) {
+        let p = arith(Op::Mul, &x, &y)?;
+        return sum(i, p);
+    }
     let (w, v) = pair_f64(&x, &y)?;
     Ok(Value::Float(
         w.iter().zip(&v).filter(|(a, b)| !a.is_nan() && !b.is_nan()).map(|(a, b)| a * b).sum(),
     ))
 }
 
-/// `x wavg y`.
-pub fn wavg(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+/// `x wavg y`: `(sum x*y)%sum x`, an atom weight repeating.
+pub fn wavg(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    if !float_pair(&x, &y) {
+        let w = if x.is_atom() { super::list::take_n(&x, y.count() as i64)? } else { x };
+        let p = arith(Op::Mul, &w, &y)?;
+        let (num, den) = (sum(i, p)?, sum(i, w)?);
+        return divide(&num, &den);
+    }
     let (w, v) = pair_f64(&x, &y)?;
     let (s, ws) = w
         .iter()
@@ -651,6 +899,9 @@ pub fn wavg(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 
 fn covariance(x: &Value, y: &Value, sample: bool) -> QResult<f64> {
     let (a, b) = pair_f64(x, y)?;
+    // Pairs with a null on either side are ignored.
+    let (a, b): (Vec<f64>, Vec<f64>) =
+        a.iter().zip(&b).filter(|(p, q)| !p.is_nan() && !q.is_nan()).map(|(p, q)| (*p, *q)).unzip();
     let n = a.len() as f64;
     let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
     let s: f64 = a.iter().zip(&b).map(|(p, q)| (p - ma) * (q - mb)).sum();
@@ -667,9 +918,105 @@ pub fn scov(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 }
 /// `x cor y`.
 pub fn cor(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let (a, b) = pair_f64(&x, &y)?;
+    let (a, b): (Vec<f64>, Vec<f64>) =
+        a.iter().zip(&b).filter(|(p, q)| !p.is_nan() && !q.is_nan()).map(|(p, q)| (*p, *q)).unzip();
+    let (x, y) = (Value::Vector(Vector::floats(&a)), Value::Vector(Vector::floats(&b)));
     let c = covariance(&x, &y, false)?;
     let (sx, sy) = (covariance(&x, &x, false)?.sqrt(), covariance(&y, &y, false)?.sqrt());
     Ok(Value::Float(c / (sx * sy)))
+}
+
+/// A uniform binary function of a window size over a dictionary (its values), a table
+/// (each column) or a keyed table (the value columns).
+fn uniform_window(
+    i: &mut Interp,
+    n: Value,
+    x: Value,
+    f: fn(&mut Interp, Value, Value) -> QResult<Value>,
+) -> QResult<Value> {
+    match &x {
+        Value::Dict(d) => {
+            let v = uniform_window(i, n, d.values.clone(), f)?;
+            Value::dict(d.keys.clone(), v)
+        }
+        Value::Table(t) => {
+            let cols: QResult<Vec<Value>> =
+                t.columns().iter().map(|c| uniform_window(i, n.clone(), c.clone(), f)).collect();
+            Ok(Value::Table(std::sync::Arc::new(fq_value::Table::new(t.names().clone(), cols?)?)))
+        }
+        _ => f(i, n, x),
+    }
+}
+
+/// Sliding-window minimum or maximum with a monotonic deque; `before(a, b)` is the strict
+/// order that decides which item wins.
+fn sliding<T: Copy + fq_value::Elem>(v: &Vector, k: usize, wins: impl Fn(T, T) -> bool) -> Value {
+    let xs = v.as_slice::<T>();
+    let mut dq: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    let mut out = Vec::with_capacity(xs.len());
+    for (j, &a) in xs.iter().enumerate() {
+        while dq.back().is_some_and(|&b| !wins(xs[b], a)) {
+            dq.pop_back();
+        }
+        dq.push_back(j);
+        while dq.front().is_some_and(|&f| f + k <= j) {
+            dq.pop_front();
+        }
+        out.push(dq.front().map_or(a, |&f| xs[f]));
+    }
+    Value::Vector(Vector::from_vec(v.ty(), out))
+}
+
+/// `n mmin x` / `n mmax x` on a vector: nulls order below every value (so a null in the
+/// window is the minimum).
+fn moving_extreme(k: usize, v: &Vector, max: bool) -> Option<Value> {
+    let k = k.max(1);
+    fn ord<T: PartialOrd + QNull + Copy>(a: T, b: T, max: bool) -> bool {
+        // true when a beats b strictly
+        // Nulls order below everything: they win a minimum and lose a maximum.
+        let (an, bn) = (a.is_null(), b.is_null());
+        let lt = match (an, bn) {
+            (true, true) => false,
+            (true, false) => true,
+            (false, true) => false,
+            (false, false) => a < b,
+        };
+        let gt = match (an, bn) {
+            (true, _) => false,
+            (false, true) => true,
+            (false, false) => a > b,
+        };
+        if max {
+            gt
+        } else {
+            lt
+        }
+    }
+    // A maximum over nothing but nulls is the type's negative infinity.
+    fn floor_nulls<T: QNull + Copy + fq_value::Elem>(r: Value, max: bool) -> Value {
+        match r {
+            Value::Vector(mut v) if max => {
+                for a in v.make_mut::<T>() {
+                    if a.is_null() {
+                        *a = T::NEG_INF;
+                    }
+                }
+                Value::Vector(v)
+            }
+            r => r,
+        }
+    }
+    Some(match v.ty().code() {
+        5 => floor_nulls::<i16>(sliding::<i16>(v, k, |a, b| ord(a, b, max)), max),
+        6 | 13 | 14 | 17 | 18 | 19 => {
+            floor_nulls::<i32>(sliding::<i32>(v, k, |a, b| ord(a, b, max)), max)
+        }
+        7 | 12 | 16 => floor_nulls::<i64>(sliding::<i64>(v, k, |a, b| ord(a, b, max)), max),
+        8 => floor_nulls::<f32>(sliding::<f32>(v, k, |a, b| ord(a, b, max)), max),
+        9 | 15 => floor_nulls::<f64>(sliding::<f64>(v, k, |a, b| ord(a, b, max)), max),
+        _ => return None,
+    })
 }
 
 fn window(x: &Value) -> QResult<usize> {
@@ -695,6 +1042,10 @@ pub fn mavg(_: &mut Interp, n: Value, x: Value) -> QResult<Value> {
 
 /// `n msum x`.
 pub fn msum(i: &mut Interp, n: Value, x: Value) -> QResult<Value> {
+    uniform_window(i, n, x, msum1)
+}
+
+fn msum1(i: &mut Interp, n: Value, x: Value) -> QResult<Value> {
     let k = window(&n)?;
     let its = items(&x).ok_or(QError::Type)?;
     let mut out = Vec::with_capacity(its.len());
@@ -718,25 +1069,56 @@ fn moving(x: &Value, n: &Value, f: &dyn Fn(&Value) -> QResult<Value>) -> QResult
 }
 
 /// `n mmin x`.
-pub fn mmin(_: &mut Interp, n: Value, x: Value) -> QResult<Value> {
-    moving(&x, &n, &|w| extreme(w, false))
-}
-/// `n mmax x`.
-pub fn mmax(_: &mut Interp, n: Value, x: Value) -> QResult<Value> {
-    moving(&x, &n, &|w| extreme(w, true))
-}
-/// `n mdev x`.
-pub fn mdev(_: &mut Interp, n: Value, x: Value) -> QResult<Value> {
-    moving(&x, &n, &|w| {
-        let (_, ss, c) = moments(w)?;
-        Ok(Value::Float((ss / c as f64).sqrt()))
+pub fn mmin(i: &mut Interp, n: Value, x: Value) -> QResult<Value> {
+    uniform_window(i, n, x, |_, n, x| {
+        let k = window(&n)?;
+        if let Some(r) = match &x {
+            Value::Vector(v) => moving_extreme(k, v, false),
+            _ => None,
+        } {
+            return Ok(r);
+        }
+        moving(&x, &n, &|w| fold_items(w, Value::Long(0), &|a, b| minmax(false, a, b)))
     })
 }
-/// `n mcount x`.
-pub fn mcount(_: &mut Interp, n: Value, x: Value) -> QResult<Value> {
-    moving(&x, &n, &|w| {
-        let c = items(w).map_or(0, |v| v.iter().filter(|a| !a.is_null()).count());
-        Ok(Value::Long(c as i64))
+/// `n mmax x`.
+pub fn mmax(i: &mut Interp, n: Value, x: Value) -> QResult<Value> {
+    uniform_window(i, n, x, |_, n, x| {
+        let k = window(&n)?;
+        if let Some(r) = match &x {
+            Value::Vector(v) => moving_extreme(k, v, true),
+            _ => None,
+        } {
+            return Ok(r);
+        }
+        moving(&x, &n, &|w| fold_items(w, Value::Long(0), &|a, b| minmax(true, a, b)))
+    })
+}
+/// `n mdev x`.
+pub fn mdev(i: &mut Interp, n: Value, x: Value) -> QResult<Value> {
+    uniform_window(i, n, x, |_, n, x| {
+        moving(&x, &n, &|w| {
+            let mut i = Interp::scratch();
+            dev(&mut i, w.clone())
+        })
+    })
+}
+/// `n mcount x`: non-null items in each window.
+pub fn mcount(i: &mut Interp, n: Value, x: Value) -> QResult<Value> {
+    uniform_window(i, n, x, |_, n, x| {
+        moving(&x, &n, &|w| {
+            if let Some(cols) = matrix_columns(w) {
+                let c: Vec<i64> = cols
+                    .iter()
+                    .map(|c| {
+                        items(c).map_or(0, |v| v.iter().filter(|a| !a.is_null()).count()) as i64
+                    })
+                    .collect();
+                return Ok(Value::Vector(Vector::longs(&c)));
+            }
+            let c = items(w).map_or(0, |v| v.iter().filter(|a| !a.is_null()).count());
+            Ok(Value::Long(c as i64))
+        })
     })
 }
 
@@ -750,4 +1132,75 @@ pub fn ema(_: &mut Interp, a: Value, x: Value) -> QResult<Value> {
         out.push(if i == 0 { v } else { al * v + (1.0 - al) * out[i - 1] });
     }
     Ok(Value::Vector(Vector::floats(&out)))
+}
+
+/// A float vector's items, or the rows of a float matrix.
+enum Mat<'a> {
+    Vec(&'a [f64]),
+    Rows(Vec<&'a [f64]>),
+}
+
+fn as_mat(v: &Value) -> QResult<Mat<'_>> {
+    match v {
+        Value::Vector(x) if x.ty() == QType::FLOAT => Ok(Mat::Vec(x.as_slice::<f64>())),
+        Value::List(l) => {
+            let rows: QResult<Vec<&[f64]>> = l
+                .items()
+                .iter()
+                .map(|r| match r {
+                    Value::Vector(x) if x.ty() == QType::FLOAT => Ok(x.as_slice::<f64>()),
+                    _ => Err(QError::Type),
+                })
+                .collect();
+            let rows = rows?;
+            if rows.windows(2).any(|w| w[0].len() != w[1].len()) {
+                return Err(QError::Length);
+            }
+            Ok(Mat::Rows(rows))
+        }
+        _ => Err(QError::Type),
+    }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(p, q)| p * q).sum()
+}
+
+/// `x mmu y`: matrix product (dot product of two vectors).
+pub fn mmu(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    let (a, b) = (as_mat(&x)?, as_mat(&y)?);
+    let floats = |v: Vec<f64>| Value::Vector(Vector::floats(&v));
+    // `y` as columns: item j of row k.
+    let col = |rows: &[&[f64]], j: usize| -> Vec<f64> { rows.iter().map(|r| r[j]).collect() };
+    match (a, b) {
+        (Mat::Vec(p), Mat::Vec(q)) => {
+            if p.len() != q.len() {
+                return Err(QError::Length);
+            }
+            Ok(Value::Float(dot(p, q)))
+        }
+        (Mat::Rows(rs), Mat::Vec(q)) => {
+            if rs.first().is_some_and(|r| r.len() != q.len()) {
+                return Err(QError::Length);
+            }
+            Ok(floats(rs.iter().map(|r| dot(r, q)).collect()))
+        }
+        (Mat::Vec(p), Mat::Rows(rs)) => {
+            if rs.len() != p.len() {
+                return Err(QError::Length);
+            }
+            let w = rs.first().map_or(0, |r| r.len());
+            Ok(floats((0..w).map(|j| dot(p, &col(&rs, j))).collect()))
+        }
+        (Mat::Rows(ra), Mat::Rows(rb)) => {
+            if ra.first().is_some_and(|r| r.len() != rb.len()) {
+                return Err(QError::Length);
+            }
+            let w = rb.first().map_or(0, |r| r.len());
+            let cols: Vec<Vec<f64>> = (0..w).map(|j| col(&rb, j)).collect();
+            Ok(Value::list(
+                ra.iter().map(|r| floats(cols.iter().map(|c| dot(r, c)).collect())).collect(),
+            ))
+        }
+    }
 }

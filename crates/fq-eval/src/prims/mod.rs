@@ -89,7 +89,8 @@ static UNARY_IMPLS: &[(&str, UnaryFn)] = &[
     ("differ", list::differ),
     ("all", |i, x| per_column(i, x, math::all)),
     ("any", |i, x| per_column(i, x, math::any)),
-    ("med", |i, x| per_column(i, x, math::med)),
+    ("med", math::med),
+    ("avgs", |i, x| per_column(i, x, math::avgs)),
     ("var", |i, x| per_column(i, x, math::var)),
     ("dev", |i, x| per_column(i, x, math::dev)),
     ("svar", |i, x| per_column(i, x, math::svar)),
@@ -121,6 +122,16 @@ static UNARY_IMPLS: &[(&str, UnaryFn)] = &[
 /// Apply an aggregate or uniform function to each column of a table: aggregates give a
 /// dictionary of column results, uniform functions a table (as q does: `sum t`, `sums t`).
 fn per_column(i: &mut Interp, x: Value, f: UnaryFn) -> QResult<Value> {
+    if let Value::Dict(d) = &x {
+        if d.is_keyed_table() {
+            // A keyed table: aggregates give a dictionary, uniform functions keep the keys.
+            let r = per_column(i, d.values.clone(), f)?;
+            return match r {
+                Value::Table(_) => Value::dict(d.keys.clone(), r),
+                r => Ok(r),
+            };
+        }
+    }
     let Value::Table(t) = &x else { return f(i, x) };
     let mut out = Vec::with_capacity(t.columns().len());
     for c in t.columns() {
@@ -182,7 +193,7 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ("within", list::within, None),
     ("like", list::like, None),
     ("bin", list::bin, None),
-    ("ss", nyi2, None),
+    ("ss", list::ss, None),
     ("insert", table::insert, None),
     ("wsum", math::wsum, None),
     ("wavg", math::wavg, None),
@@ -219,6 +230,7 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ("mmax", math::mmax, None),
     ("mdev", math::mdev, None),
     ("mcount", math::mcount, None),
+    ("mmu", math::mmu, None),
     ("ema", math::ema, None),
     ("xrank", list::xrank, None),
     ("upsert", table::upsert, None),
