@@ -8,6 +8,7 @@ mod atomic;
 pub mod compile;
 mod convert;
 mod dotq;
+mod grouping;
 pub mod host;
 mod internal;
 mod interp;

@@ -7,12 +7,12 @@
 //! locals and globals, as q resolves them.
 
 use crate::atomic::collapse;
+use crate::grouping::Grouping;
 use crate::interp::{Ctrl, Interp, R};
 use crate::node::{Node, QueryNode};
 use crate::prims::index::index1;
 use crate::prims::list::grade;
 use fq_syntax::QueryKind;
-use fq_value::hash::FxHashMap;
 use fq_value::{QError, QResult, QType, Sym, Table, Value, Vector, GENERIC_NULL};
 use std::sync::Arc;
 
@@ -368,8 +368,7 @@ fn select(i: &mut Interp, q: &QueryNode, src: &Source, rows: Option<Value>, fr: 
     Ok(make_table(q.cols.iter().map(|(n, _)| *n).collect(), vals)?)
 }
 
-/// Groups of the rows in view by the by phrase's values, sorted by key: the key columns
-/// (one row per group) and each group's absolute row numbers.
+/// Group the rows in view by the by phrase's values (sorted by key when asked).
 fn group_rows(
     i: &mut Interp,
     by: &[(Sym, Node)],
@@ -377,10 +376,9 @@ fn group_rows(
     rows: &Option<Value>,
     fr: &mut [Value],
     sort: bool,
-) -> QResult<(Vec<Value>, Vec<Vec<i64>>)> {
+) -> QResult<Grouping> {
     let keys = eval_cols(i, by, src, rows.clone(), fr)?;
-    let view = all_rows(src, rows);
-    let n = view.len();
+    let n = rows.as_ref().map_or(src.rows, Value::count);
     let keys: Vec<Value> = keys
         .into_iter()
         .map(|k| if k.is_atom() { crate::prims::list::take_n(&k, n as i64) } else { Ok(k) })
@@ -388,121 +386,14 @@ fn group_rows(
     if keys.iter().any(|k| k.count() != n) {
         return Err(QError::Length);
     }
-    let (ids, ngroups) = group_ids(&keys)?;
-    let mut groups: Vec<Vec<i64>> = vec![Vec::new(); ngroups];
-    for (p, &g) in ids.iter().enumerate() {
-        groups[g as usize].push(view[p]);
-    }
-    // Key values per group: the key at each group's first row.
-    let mut firsts: Vec<i64> = vec![0; ngroups];
-    let mut seen = vec![false; ngroups];
-    for (p, &g) in ids.iter().enumerate() {
-        if !seen[g as usize] {
-            seen[g as usize] = true;
-            firsts[g as usize] = p as i64;
-        }
-    }
-    let fv = longs(firsts);
-    let mut kcols: Vec<Value> = keys.iter().map(|k| index1(k, &fv)).collect::<QResult<_>>()?;
-    if sort && ngroups > 1 {
-        let order = multi_grade(&kcols)?;
-        let ov = longs(order.clone());
-        kcols = kcols.iter().map(|k| index1(k, &ov)).collect::<QResult<_>>()?;
-        let mut sorted = Vec::with_capacity(ngroups);
-        for &o in &order {
-            sorted.push(std::mem::take(&mut groups[o as usize]));
-        }
-        groups = sorted;
-    }
-    Ok((kcols, groups))
+    let view = rows.as_ref().map(|r| row_slice(r).to_vec());
+    Grouping::new(&keys, view, sort)
 }
 
 /// Dense group ids (first-seen order) of the rows of several equal-length key columns,
 /// and how many groups.
 pub(crate) fn group_ids(keys: &[Value]) -> QResult<(Vec<u32>, usize)> {
-    let n = keys.first().map_or(0, Value::count);
-    let mut ids: Vec<u32> = vec![0; n];
-    let mut ngroups = usize::from(n > 0);
-    for (c, k) in keys.iter().enumerate() {
-        let (kid, kn) = dense_ids(k)?;
-        if c == 0 {
-            ids = kid;
-            ngroups = kn;
-            continue;
-        }
-        let mut map: FxHashMap<u64, u32> = FxHashMap::default();
-        for (a, b) in ids.iter_mut().zip(&kid) {
-            let key = u64::from(*a) * kn as u64 + u64::from(*b);
-            let next = map.len() as u32;
-            *a = *map.entry(key).or_insert(next);
-        }
-        ngroups = map.len();
-    }
-    Ok((ids, ngroups))
-}
-
-/// Ascending order of rows over several key columns (the first most significant).
-fn multi_grade(cols: &[Value]) -> QResult<Vec<i64>> {
-    let n = cols.first().map_or(0, Value::count);
-    let mut perm: Vec<i64> = (0..n as i64).collect();
-    for c in cols.iter().rev() {
-        let pv = longs(perm.clone());
-        let k = index1(c, &pv)?;
-        let g = grade(&k)?;
-        perm = g.iter().map(|&p| perm[p as usize]).collect();
-    }
-    Ok(perm)
-}
-
-/// Dense ids (first-seen order) for the items of a list, and how many distinct.
-fn dense_ids(k: &Value) -> QResult<(Vec<u32>, usize)> {
-    if let Value::Enum(e) = k {
-        return dense_ids(&Value::Vector(e.indices.clone()));
-    }
-    let n = k.count();
-    let mut ids = vec![0u32; n];
-    if let Value::Vector(v) = k {
-        let fixed = match v.ty().code() {
-            1 | 4 | 10 => Some(v.as_slice::<u8>().iter().map(|&b| i64::from(b)).collect()),
-            5 => Some(v.as_slice::<i16>().iter().map(|&b| i64::from(b)).collect()),
-            6 | 13 | 14 | 17 | 18 | 19 => {
-                Some(v.as_slice::<i32>().iter().map(|&b| i64::from(b)).collect())
-            }
-            7 | 12 | 16 => None,
-            11 => Some(v.as_slice::<Sym>().iter().map(|s| i64::from(s.id())).collect::<Vec<_>>()),
-            _ => None,
-        };
-        let slice: Option<&[i64]> = match v.ty().code() {
-            7 | 12 | 16 => Some(v.as_slice::<i64>()),
-            _ => None,
-        };
-        let keys: Option<&[i64]> = slice.or(fixed.as_deref());
-        if let Some(keys) = keys {
-            let mut map: FxHashMap<i64, u32> = FxHashMap::default();
-            for (id, &key) in ids.iter_mut().zip(keys) {
-                let next = map.len() as u32;
-                *id = *map.entry(key).or_insert(next);
-            }
-            return Ok((ids, map.len()));
-        }
-    }
-    // Anything else: sort, then number runs of equal items in first-seen order.
-    let items = crate::atomic::items(k).ok_or(QError::Type)?;
-    let order = grade(k)?;
-    let mut run_of = vec![0usize; n];
-    let mut runs = 0usize;
-    for (p, &o) in order.iter().enumerate() {
-        if p > 0 && items[order[p - 1] as usize] != items[o as usize] {
-            runs += 1;
-        }
-        run_of[o as usize] = runs;
-    }
-    let mut map: FxHashMap<usize, u32> = FxHashMap::default();
-    for (id, r) in ids.iter_mut().zip(&run_of) {
-        let next = map.len() as u32;
-        *id = *map.entry(*r).or_insert(next);
-    }
-    Ok((ids, map.len()))
+    crate::grouping::group_ids(keys)
 }
 
 /// Each group's value of each column expression.
@@ -532,11 +423,16 @@ fn select_by(
     rows: Option<Value>,
     fr: &mut [Value],
 ) -> QResult<Value> {
-    let (kcols, groups) = group_rows(i, by, src, &rows, fr, true)?;
+    let g = group_rows(i, by, src, &rows, fr, true)?;
     let knames: Vec<Sym> = by.iter().map(|(n, _)| *n).collect();
     let (vnames, vcols): (Vec<Sym>, Vec<Value>) = if q.cols.is_empty() {
         // No select phrase: the last row of each group.
-        let lasts = longs(groups.iter().map(|g| g.last().copied().unwrap_or(0)).collect());
+        let lasts = longs(
+            fq_kernels::agg::last_row(&g.ids, g.n)
+                .iter()
+                .map(|&p| g.view.as_ref().map_or(i64::from(p), |v| v[p as usize]))
+                .collect(),
+        );
         let mut names = Vec::new();
         let mut cols = Vec::new();
         for (n, c) in src.names.iter().zip(&src.cols).skip(src.nkeys) {
@@ -546,10 +442,14 @@ fn select_by(
             }
         }
         (names, cols)
+    } else if let Some(vals) = crate::grouping::fast_aggregates(&q.cols, &src.names, &src.cols, &g)?
+    {
+        (q.cols.iter().map(|(n, _)| *n).collect(), vals)
     } else {
-        let vals = per_group(i, &q.cols, src, &groups, fr)?;
+        let vals = per_group(i, &q.cols, src, &g.rows(), fr)?;
         (q.cols.iter().map(|(n, _)| *n).collect(), vals.into_iter().map(collapse).collect())
     };
+    let kcols = g.keys;
     if vnames.is_empty() {
         return make_table(knames, kcols);
     }
@@ -565,14 +465,20 @@ fn exec(i: &mut Interp, q: &QueryNode, src: &Source, rows: Option<Value>, fr: &m
             let vals = eval_cols(i, &q.cols, src, rows, fr)?;
             return Ok(make_table(q.cols.iter().map(|(n, _)| *n).collect(), conform(vals, None)?)?);
         }
-        let (kcols, groups) = group_rows(i, by, src, &rows, fr, true)?;
+        let g = group_rows(i, by, src, &rows, fr, true)?;
+        let vals: Vec<Value> =
+            match crate::grouping::fast_aggregates(&q.cols, &src.names, &src.cols, &g)? {
+                Some(v) => v,
+                None => {
+                    per_group(i, &q.cols, src, &g.rows(), fr)?.into_iter().map(collapse).collect()
+                }
+            };
+        let kcols = g.keys;
         let keys = if by.len() == 1 && q.by_plain {
             kcols.into_iter().next().unwrap_or(GENERIC_NULL)
         } else {
             make_table(by.iter().map(|(n, _)| *n).collect(), kcols)?
         };
-        let vals = per_group(i, &q.cols, src, &groups, fr)?;
-        let vals: Vec<Value> = vals.into_iter().map(collapse).collect();
         let values = if q.exec_single {
             vals.into_iter().next().unwrap_or(GENERIC_NULL)
         } else {
@@ -643,7 +549,7 @@ fn update(i: &mut Interp, q: &QueryNode, src: &Source, rows: Option<Value>, fr: 
             (view.clone(), vals)
         }
         Some(by) => {
-            let (_, groups) = group_rows(i, by, src, &rows, fr, false)?;
+            let groups = group_rows(i, by, src, &rows, fr, false)?.rows();
             let per = per_group(i, &q.cols, src, &groups, fr)?;
             let targets: Vec<i64> = groups.iter().flatten().copied().collect();
             let mut cols = Vec::with_capacity(per.len());

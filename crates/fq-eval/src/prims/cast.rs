@@ -144,6 +144,9 @@ fn cast_value(t: QType, y: &Value) -> QResult<Value> {
             if t.code() == -11 && v.ty() == QType::CHAR {
                 return Ok(Value::Symbol(Sym::from_bytes(v.as_bytes())));
             }
+            if let Some(out) = timestamps_to(t, v)? {
+                return Ok(out);
+            }
             let its: QResult<Vec<Value>> =
                 (0..v.len()).filter_map(|k| v.get(k)).map(|a| cast_atom(t, &a)).collect();
             let its = its?;
@@ -159,6 +162,39 @@ fn cast_value(t: QType, y: &Value) -> QResult<Value> {
         a if a.is_atom() => cast_atom(t, a),
         _ => Err(QError::Type),
     }
+}
+
+/// Timestamps to a date or a time of day, a vector at a time (`time.minute` in queries).
+fn timestamps_to(t: QType, v: &fq_value::Vector) -> QResult<Option<Value>> {
+    if v.ty().code() != 12 {
+        return Ok(None);
+    }
+    let per = match t.code() {
+        -14 => NANOS_PER_DAY,
+        -17 => 60_000_000_000,
+        -18 => 1_000_000_000,
+        -19 => 1_000_000,
+        _ => return Ok(None),
+    };
+    let day = NANOS_PER_DAY / per;
+    let xs = v.as_slice::<i64>();
+    let mut out: Vec<i32> = Vec::with_capacity(xs.len());
+    for &x in xs {
+        out.push(if x == i64::MIN {
+            i32::MIN
+        } else if x == i64::MAX || x == -i64::MAX {
+            // Infinities take the atom path's rules.
+            match cast_atom(t, &Value::Timestamp(x))? {
+                Value::Date(d) | Value::Minute(d) | Value::Second(d) | Value::Time(d) => d,
+                _ => return Err(QError::Type),
+            }
+        } else if t.code() == -14 {
+            x.div_euclid(per) as i32
+        } else {
+            x.div_euclid(per).rem_euclid(day) as i32
+        });
+    }
+    Ok(Some(Value::Vector(fq_value::Vector::from_vec(t.vector(), out))))
 }
 
 fn map_columns(t: &Table, f: impl Fn(&Value) -> QResult<Value>) -> QResult<Value> {

@@ -1,0 +1,447 @@
+//! Grouping for qSQL `by`, joins and `group`-like verbs: key columns to dense group ids
+//! through the `fq-kernels` tables, the ascending order of groups by key, and aggregates
+//! computed for every group in one pass when the select phrase is made of plain
+//! aggregates of columns (`sum size`, `max price`, `last time`, `count i`, `w wavg p`…).
+
+use crate::node::Node;
+use crate::prims::index::index1;
+use fq_kernels::{agg, group};
+use fq_value::{prim, QError, QResult, QType, Sym, Value, Vector};
+
+fn longs(v: Vec<i64>) -> Value {
+    Value::Vector(Vector::from_vec(QType::LONG, v))
+}
+
+/// Dense ids (first-seen order) of one key column's items, and how many distinct.
+pub fn key_ids(k: &Value) -> QResult<(Vec<u32>, usize)> {
+    match k {
+        Value::Vector(v) => match v.ty().code() {
+            11 => {
+                let s = v.as_slice::<Sym>();
+                let domain = fq_value::sym::symbol_count() as usize + 1;
+                if domain <= (s.len() * 4).max(1 << 20) {
+                    let ids: Vec<u32> = s.iter().map(|x| x.id()).collect();
+                    return Ok(group::dense_small(&ids, domain));
+                }
+                let ids: Vec<i64> = s.iter().map(|x| i64::from(x.id())).collect();
+                Ok(group::dense_hash(&ids))
+            }
+            1 | 4 | 10 => {
+                let ids: Vec<u32> = v.as_slice::<u8>().iter().map(|&b| u32::from(b)).collect();
+                Ok(group::dense_small(&ids, 256))
+            }
+            5 => {
+                let ids: Vec<u32> =
+                    v.as_slice::<i16>().iter().map(|&b| (i32::from(b) + 32768) as u32).collect();
+                Ok(group::dense_small(&ids, 65536))
+            }
+            6 | 13 | 14 | 17 | 18 | 19 => Ok(group::dense_i32(v.as_slice::<i32>())),
+            7 | 12 | 16 => Ok(group::dense_i64(v.as_slice::<i64>())),
+            8 => {
+                let b: Vec<i64> =
+                    v.as_slice::<f32>().iter().map(|&f| i64::from(norm32(f).to_bits())).collect();
+                Ok(group::dense_hash(&b))
+            }
+            9 | 15 => {
+                let b: Vec<i64> =
+                    v.as_slice::<f64>().iter().map(|&f| norm64(f).to_bits() as i64).collect();
+                Ok(group::dense_hash(&b))
+            }
+            _ => generic_ids(k),
+        },
+        Value::Enum(e) => Ok(group::dense_i64(e.indices.as_slice::<i64>())),
+        _ => generic_ids(k),
+    }
+}
+
+fn norm64(f: f64) -> f64 {
+    if f.is_nan() {
+        f64::NAN
+    } else if f == 0.0 {
+        0.0
+    } else {
+        f
+    }
+}
+
+fn norm32(f: f32) -> f32 {
+    if f.is_nan() {
+        f32::NAN
+    } else if f == 0.0 {
+        0.0
+    } else {
+        f
+    }
+}
+
+/// Any list: sort, then number runs of equal items, in first-seen order.
+fn generic_ids(k: &Value) -> QResult<(Vec<u32>, usize)> {
+    let n = k.count();
+    let items = crate::atomic::items(k).ok_or(QError::Type)?;
+    let order = crate::prims::list::grade(k)?;
+    let mut run_of = vec![0u32; n];
+    let mut runs = 0u32;
+    for (p, &o) in order.iter().enumerate() {
+        if p > 0 && items[order[p - 1] as usize] != items[o as usize] {
+            runs += 1;
+        }
+        run_of[o as usize] = runs;
+    }
+    Ok(group::dense_small(&run_of, runs as usize + 1))
+}
+
+/// Dense ids of the rows of several equal-length key columns, and how many groups.
+pub fn group_ids(keys: &[Value]) -> QResult<(Vec<u32>, usize)> {
+    let Some((first, rest)) = keys.split_first() else { return Ok((Vec::new(), 0)) };
+    let (mut ids, mut n) = key_ids(first)?;
+    for k in rest {
+        let (kid, kn) = key_ids(k)?;
+        if kid.len() != ids.len() {
+            return Err(QError::Length);
+        }
+        n = group::combine(&mut ids, n, &kid, kn);
+    }
+    Ok((ids, n))
+}
+
+/// Ascending ranks of a column's items (equal items, equal ranks) and how many ranks.
+fn ranks(v: &Value) -> QResult<(Vec<u32>, usize)> {
+    if let Value::Vector(x) = v {
+        if x.ty() == QType::SYMBOL {
+            // Rank the distinct symbols by name once, then look each item up.
+            let (ids, n) = key_ids(v)?;
+            let firsts = group::first_rows(&ids, n);
+            let s = x.as_slice::<Sym>();
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            order.sort_by(|&a, &b| {
+                s[firsts[a as usize] as usize]
+                    .as_bytes()
+                    .cmp(s[firsts[b as usize] as usize].as_bytes())
+            });
+            let mut rank_of = vec![0u32; n];
+            for (r, &g) in order.iter().enumerate() {
+                rank_of[g as usize] = r as u32;
+            }
+            return Ok((ids.iter().map(|&g| rank_of[g as usize]).collect(), n));
+        }
+        if let Some(keys) = order_keys(x) {
+            let mut idx: Vec<u32> = (0..keys.len() as u32).collect();
+            idx.sort_unstable_by_key(|&i| keys[i as usize]);
+            let mut out = vec![0u32; keys.len()];
+            let mut r = 0u32;
+            for (p, &i) in idx.iter().enumerate() {
+                if p > 0 && keys[idx[p - 1] as usize] != keys[i as usize] {
+                    r += 1;
+                }
+                out[i as usize] = r;
+            }
+            return Ok((out, r as usize + 1));
+        }
+    }
+    if let Value::Enum(e) = v {
+        return ranks(&e.resolve()?);
+    }
+    let items = crate::atomic::items(v).ok_or(QError::Type)?;
+    let g = crate::prims::list::grade(v)?;
+    let mut out = vec![0u32; items.len()];
+    let mut r = 0u32;
+    for (p, &i) in g.iter().enumerate() {
+        if p > 0 && items[g[p - 1] as usize] != items[i as usize] {
+            r += 1;
+        }
+        out[i as usize] = r;
+    }
+    Ok((out, r as usize + 1))
+}
+
+/// Order-preserving 64-bit keys for numeric and temporal vectors.
+fn order_keys(x: &Vector) -> Option<Vec<i64>> {
+    Some(match x.ty().code() {
+        1 | 4 | 10 => x.as_slice::<u8>().iter().map(|&b| i64::from(b)).collect(),
+        5 => x.as_slice::<i16>().iter().map(|&b| i64::from(b)).collect(),
+        6 | 13 | 14 | 17 | 18 | 19 => x.as_slice::<i32>().iter().map(|&b| i64::from(b)).collect(),
+        7 | 12 | 16 => x.as_slice::<i64>().to_vec(),
+        9 | 15 => x.as_slice::<f64>().iter().map(|&f| f64_key(f)).collect(),
+        8 => x.as_slice::<f32>().iter().map(|&f| f64_key(f64::from(f))).collect(),
+        _ => return None,
+    })
+}
+
+fn f64_key(f: f64) -> i64 {
+    if f.is_nan() {
+        return i64::MIN;
+    }
+    let b = norm64(f).to_bits() as i64;
+    if b < 0 {
+        b ^ i64::MAX
+    } else {
+        b
+    }
+}
+
+/// The ascending order of rows over key columns (first column most significant): the
+/// row at each sorted position.
+pub fn sorted_order(cols: &[Value]) -> QResult<Vec<u32>> {
+    let n = cols.first().map_or(0, Value::count);
+    let mut composite: Vec<u64> = vec![0; n];
+    let mut span: u128 = 1;
+    let mut lexi: Vec<Vec<u32>> = Vec::new();
+    for c in cols {
+        let (r, k) = ranks(c)?;
+        span = span.saturating_mul(k as u128);
+        if span <= u128::from(u64::MAX) && lexi.is_empty() {
+            for (acc, &x) in composite.iter_mut().zip(&r) {
+                *acc = *acc * k as u64 + u64::from(x);
+            }
+        } else {
+            lexi.push(r);
+        }
+    }
+    let mut idx: Vec<u32> = (0..n as u32).collect();
+    if lexi.is_empty() {
+        idx.sort_unstable_by_key(|&i| (composite[i as usize], i));
+    } else {
+        idx.sort_by(|&a, &b| {
+            composite[a as usize].cmp(&composite[b as usize]).then_with(|| {
+                lexi.iter()
+                    .map(|r| r[a as usize].cmp(&r[b as usize]))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+        });
+    }
+    Ok(idx)
+}
+
+/// Groups of a view: each view row's group (numbered in ascending key order when sorted),
+/// the key columns with one row per group, and the view's absolute rows.
+pub struct Grouping {
+    /// Group of each view row.
+    pub ids: Vec<u32>,
+    /// Number of groups.
+    pub n: usize,
+    /// Key values per group.
+    pub keys: Vec<Value>,
+    /// Absolute row of each view row (`None`: the view is every row, in order).
+    pub view: Option<Vec<i64>>,
+}
+
+impl Grouping {
+    /// Group the view rows by key columns (already evaluated on the view).
+    pub fn new(keys: &[Value], view: Option<Vec<i64>>, sort: bool) -> QResult<Grouping> {
+        let (mut ids, n) = group_ids(keys)?;
+        let firsts = group::first_rows(&ids, n);
+        let fv = longs(firsts.iter().map(|&r| i64::from(r)).collect());
+        let mut kcols: Vec<Value> = keys.iter().map(|k| index1(k, &fv)).collect::<QResult<_>>()?;
+        if sort && n > 1 {
+            let order = sorted_order(&kcols)?;
+            let ov = longs(order.iter().map(|&r| i64::from(r)).collect());
+            kcols = kcols.iter().map(|k| index1(k, &ov)).collect::<QResult<_>>()?;
+            let mut rank = vec![0u32; n];
+            for (p, &g) in order.iter().enumerate() {
+                rank[g as usize] = p as u32;
+            }
+            for g in ids.iter_mut() {
+                *g = rank[*g as usize];
+            }
+        }
+        Ok(Grouping { ids, n, keys: kcols, view })
+    }
+
+    /// Absolute row numbers of each group.
+    pub fn rows(&self) -> Vec<Vec<i64>> {
+        let (start, rows) = group::rows_by_group(&self.ids, self.n);
+        (0..self.n)
+            .map(|g| {
+                rows[start[g] as usize..start[g + 1] as usize]
+                    .iter()
+                    .map(|&p| self.abs(p as usize))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn abs(&self, p: usize) -> i64 {
+        match &self.view {
+            Some(v) => v[p],
+            None => p as i64,
+        }
+    }
+
+    /// A source column restricted to the view.
+    fn column(&self, col: &Value) -> QResult<Value> {
+        match &self.view {
+            None => Ok(col.clone()),
+            Some(v) => index1(col, &longs(v.clone())),
+        }
+    }
+}
+
+/// An aggregate the one-pass path computes.
+#[derive(Clone, Copy, PartialEq)]
+enum Agg {
+    Count,
+    Sum,
+    Max,
+    Min,
+    First,
+    Last,
+    Avg,
+}
+
+fn agg_of(code: u8) -> Option<Agg> {
+    let is = |name: &str| prim::unary_code(name) == Some(code);
+    Some(if is("count") {
+        Agg::Count
+    } else if is("sum") {
+        Agg::Sum
+    } else if is("max") {
+        Agg::Max
+    } else if is("min") {
+        Agg::Min
+    } else if is("first") {
+        Agg::First
+    } else if is("last") {
+        Agg::Last
+    } else if is("avg") {
+        Agg::Avg
+    } else {
+        return None;
+    })
+}
+
+/// A column of the source by name, unless the name means something else here.
+fn source_col<'a>(names: &[Sym], cols: &'a [Value], n: &Node) -> Option<&'a Value> {
+    let Node::Col(s, _) = n else { return None };
+    names.iter().position(|x| x == s).map(|p| &cols[p])
+}
+
+fn is_virtual_i(names: &[Sym], n: &Node) -> bool {
+    matches!(n, Node::Col(s, _) if s.as_bytes() == b"i" && !names.contains(s))
+}
+
+fn f64s(v: &Value) -> Option<Vec<f64>> {
+    let Value::Vector(x) = v else { return None };
+    Some(match x.ty().code() {
+        9 => x.as_slice::<f64>().to_vec(),
+        7 => x
+            .as_slice::<i64>()
+            .iter()
+            .map(|&a| if a == i64::MIN { f64::NAN } else { a as f64 })
+            .collect(),
+        6 => x
+            .as_slice::<i32>()
+            .iter()
+            .map(|&a| if a == i32::MIN { f64::NAN } else { f64::from(a) })
+            .collect(),
+        8 => x.as_slice::<f32>().iter().map(|&a| f64::from(a)).collect(),
+        _ => return None,
+    })
+}
+
+/// Every select-phrase column computed per group in one pass each, or `None` when some
+/// column is not a plain aggregate of a column the kernels handle.
+pub fn fast_aggregates(
+    cols: &[(Sym, Node)],
+    names: &[Sym],
+    src_cols: &[Value],
+    g: &Grouping,
+) -> QResult<Option<Vec<Value>>> {
+    // Check every column first: no work unless all qualify.
+    for (_, e) in cols {
+        let ok = match e {
+            Node::Monad(code, a) => match agg_of(*code) {
+                Some(Agg::Count) => is_virtual_i(names, a) || source_col(names, src_cols, a).is_some(),
+                Some(Agg::First | Agg::Last) => source_col(names, src_cols, a).is_some(),
+                Some(k @ (Agg::Sum | Agg::Max | Agg::Min | Agg::Avg)) => matches!(
+                    source_col(names, src_cols, a),
+                    Some(Value::Vector(v)) if match k {
+                        Agg::Sum => matches!(v.ty().code(), 7 | 9 | 16),
+                        Agg::Avg => matches!(v.ty().code(), 7 | 9),
+                        _ => matches!(v.ty().code(), 7 | 9 | 12 | 16),
+                    }
+                ),
+                None => false,
+            },
+            Node::Dyad(code, w, v) => {
+                Some(*code) == prim::binary_code("wavg")
+                    && [w, v].iter().all(|x| {
+                        matches!(source_col(names, src_cols, x), Some(Value::Vector(c)) if matches!(c.ty().code(), 6..=9))
+                    })
+            }
+            _ => false,
+        };
+        if !ok {
+            return Ok(None);
+        }
+    }
+    let mut out = Vec::with_capacity(cols.len());
+    for (_, e) in cols {
+        out.push(match e {
+            Node::Monad(code, a) => {
+                let kind = agg_of(*code).ok_or(QError::Type)?;
+                if kind == Agg::Count {
+                    longs(agg::count(&g.ids, g.n))
+                } else {
+                    let col = source_col(names, src_cols, a).ok_or(QError::Type)?;
+                    one(kind, col, g)?
+                }
+            }
+            Node::Dyad(_, w, v) => {
+                let wc = g.column(source_col(names, src_cols, w).ok_or(QError::Type)?)?;
+                let vc = g.column(source_col(names, src_cols, v).ok_or(QError::Type)?)?;
+                let (wf, vf) = (f64s(&wc).ok_or(QError::Type)?, f64s(&vc).ok_or(QError::Type)?);
+                Value::Vector(Vector::from_vec(QType::FLOAT, agg::wavg(&wf, &vf, &g.ids, g.n)))
+            }
+            _ => return Err(QError::Type),
+        });
+    }
+    Ok(Some(out))
+}
+
+fn one(kind: Agg, col: &Value, g: &Grouping) -> QResult<Value> {
+    match kind {
+        Agg::First | Agg::Last => {
+            let rows = if kind == Agg::First {
+                agg::first_row(&g.ids, g.n)
+            } else {
+                agg::last_row(&g.ids, g.n)
+            };
+            let abs: Vec<i64> = rows.iter().map(|&p| g.abs(p as usize)).collect();
+            index1(col, &longs(abs))
+        }
+        _ => {
+            let c = g.column(col)?;
+            let Value::Vector(v) = &c else { return Err(QError::Type) };
+            let ty = v.ty();
+            Ok(match (kind, ty.code()) {
+                (Agg::Sum, 7) => longs(agg::sum_i64(v.as_slice::<i64>(), &g.ids, g.n)),
+                (Agg::Sum, 16) => Value::Vector(Vector::from_vec(
+                    ty,
+                    agg::sum_i64(v.as_slice::<i64>(), &g.ids, g.n),
+                )),
+                (Agg::Sum, 9) => Value::Vector(Vector::from_vec(
+                    QType::FLOAT,
+                    agg::sum_f64(v.as_slice::<f64>(), &g.ids, g.n),
+                )),
+                (Agg::Max | Agg::Min, 7 | 12 | 16) => Value::Vector(Vector::from_vec(
+                    ty,
+                    agg::extreme_i64(v.as_slice::<i64>(), &g.ids, g.n, kind == Agg::Max),
+                )),
+                (Agg::Max | Agg::Min, 9) => Value::Vector(Vector::from_vec(
+                    QType::FLOAT,
+                    agg::extreme_f64(v.as_slice::<f64>(), &g.ids, g.n, kind == Agg::Max),
+                )),
+                (Agg::Avg, 7) => Value::Vector(Vector::from_vec(
+                    QType::FLOAT,
+                    agg::avg_i64(v.as_slice::<i64>(), &g.ids, g.n),
+                )),
+                (Agg::Avg, 9) => Value::Vector(Vector::from_vec(
+                    QType::FLOAT,
+                    agg::avg_f64(v.as_slice::<f64>(), &g.ids, g.n),
+                )),
+                _ => return Err(QError::Type),
+            })
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! As-of search: for each probe row, the last build row of the same group at or before
+//! the probe's time.
+
+/// Group id meaning "no such group on the build side".
+pub const NO_GROUP: u32 = u32::MAX;
+
+/// True when `t` never decreases.
+pub fn is_sorted(t: &[i64]) -> bool {
+    t.windows(2).all(|w| w[0] <= w[1])
+}
+
+/// As-of match when both sides are sorted by time: one merge pass keeping the last build
+/// row seen per group. `build_g` ids are in `0..n`; a probe id of [`NO_GROUP`] matches
+/// nothing. Returns the build row per probe row, -1 for none.
+pub fn asof_sorted(
+    build_g: &[u32],
+    build_t: &[i64],
+    probe_g: &[u32],
+    probe_t: &[i64],
+    n: usize,
+) -> Vec<i64> {
+    let mut last = vec![-1i64; n];
+    let mut out = Vec::with_capacity(probe_t.len());
+    let mut j = 0usize;
+    for (&g, &t) in probe_g.iter().zip(probe_t) {
+        while j < build_t.len() && build_t[j] <= t {
+            last[build_g[j] as usize] = j as i64;
+            j += 1;
+        }
+        out.push(if g == NO_GROUP { -1 } else { last[g as usize] });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_asof() {
+        // build: times 1 2 3 4 for groups a b a b
+        let r =
+            asof_sorted(&[0, 1, 0, 1], &[1, 2, 3, 4], &[0, 1, 1, 0, NO_GROUP], &[0, 2, 3, 5, 5], 2);
+        assert_eq!(r, vec![-1, 1, 1, 2, -1]);
+        assert!(is_sorted(&[1, 1, 2]));
+        assert!(!is_sorted(&[2, 1]));
+    }
+}
