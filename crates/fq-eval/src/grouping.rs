@@ -20,8 +20,7 @@ pub fn key_ids(k: &Value) -> QResult<(Vec<u32>, usize)> {
                 let s = v.as_slice::<Sym>();
                 let domain = fq_value::sym::symbol_count() as usize + 1;
                 if domain <= (s.len() * 4).max(1 << 20) {
-                    let ids: Vec<u32> = s.iter().map(|x| x.id()).collect();
-                    return Ok(group::dense_small(&ids, domain));
+                    return Ok(group::dense_small_by(s, domain, |x| x.id() as usize));
                 }
                 let ids: Vec<i64> = s.iter().map(|x| i64::from(x.id())).collect();
                 Ok(group::dense_hash(&ids))
@@ -320,10 +319,10 @@ fn is_virtual_i(names: &[Sym], n: &Node) -> bool {
     matches!(n, Node::Col(s, _) if s.as_bytes() == b"i" && !names.contains(s))
 }
 
-fn f64s(v: &Value) -> Option<Vec<f64>> {
+fn f64s(v: &Value) -> Option<std::borrow::Cow<'_, [f64]>> {
     let Value::Vector(x) = v else { return None };
-    Some(match x.ty().code() {
-        9 => x.as_slice::<f64>().to_vec(),
+    Some(std::borrow::Cow::Owned(match x.ty().code() {
+        9 => return Some(std::borrow::Cow::Borrowed(x.as_slice::<f64>())),
         7 => x
             .as_slice::<i64>()
             .iter()
@@ -336,7 +335,7 @@ fn f64s(v: &Value) -> Option<Vec<f64>> {
             .collect(),
         8 => x.as_slice::<f32>().iter().map(|&a| f64::from(a)).collect(),
         _ => return None,
-    })
+    }))
 }
 
 /// Every select-phrase column computed per group in one pass each, or `None` when some
@@ -390,8 +389,14 @@ pub fn fast_aggregates(
             Node::Dyad(_, w, v) => {
                 let wc = g.column(source_col(names, src_cols, w).ok_or(QError::Type)?)?;
                 let vc = g.column(source_col(names, src_cols, v).ok_or(QError::Type)?)?;
-                let (wf, vf) = (f64s(&wc).ok_or(QError::Type)?, f64s(&vc).ok_or(QError::Type)?);
-                Value::Vector(Vector::from_vec(QType::FLOAT, agg::wavg(&wf, &vf, &g.ids, g.n)))
+                let vf = f64s(&vc).ok_or(QError::Type)?;
+                let out = match &wc {
+                    Value::Vector(w) if w.ty() == QType::LONG => {
+                        agg::wavg_i64(w.as_slice::<i64>(), &vf, &g.ids, g.n)
+                    }
+                    _ => agg::wavg(&f64s(&wc).ok_or(QError::Type)?, &vf, &g.ids, g.n),
+                };
+                Value::Vector(Vector::from_vec(QType::FLOAT, out))
             }
             _ => return Err(QError::Type),
         });
@@ -443,5 +448,74 @@ fn one(kind: Agg, col: &Value, g: &Grouping) -> QResult<Value> {
                 _ => return Err(QError::Type),
             })
         }
+    }
+}
+
+/// Rows kept by a simple constraint on a column, computed without building a boolean
+/// vector: `c=atom` (symbols, integral and temporal types of the atom's own type),
+/// `c within (lo;hi)` (a binary search when `c` is `s#`), `c in syms`. `rows`: the rows
+/// still in view. `None` when the constraint is not of these shapes.
+pub fn fast_where(
+    w: &Node,
+    names: &[Sym],
+    cols: &[Value],
+    rows: Option<&[i64]>,
+) -> Option<Vec<i64>> {
+    let Node::Dyad(code, a, b) = w else { return None };
+    let col = source_col(names, cols, a)?;
+    let Node::Const(k) = &**b else { return None };
+    let Value::Vector(v) = col else { return None };
+    let eq = Some(*code) == prim::binary_code("=");
+    let within = Some(*code) == prim::binary_code("within");
+    let isin = Some(*code) == prim::binary_code("in");
+    let pick = |f: &dyn Fn(usize) -> bool| -> Vec<i64> {
+        match rows {
+            Some(r) => r.iter().copied().filter(|&x| f(x as usize)).collect(),
+            None => (0..v.len()).filter(|&x| f(x)).map(|x| x as i64).collect(),
+        }
+    };
+    match (v.ty().code(), k) {
+        (11, Value::Symbol(s)) if eq => {
+            let xs = v.as_slice::<Sym>();
+            Some(pick(&|r| xs[r] == *s))
+        }
+        (11, Value::Vector(set)) if isin && set.ty() == QType::SYMBOL => {
+            let set = set.as_slice::<Sym>();
+            let xs = v.as_slice::<Sym>();
+            if set.len() <= 8 {
+                Some(pick(&|r| set.contains(&xs[r])))
+            } else {
+                let h: std::collections::HashSet<Sym> = set.iter().copied().collect();
+                Some(pick(&|r| h.contains(&xs[r])))
+            }
+        }
+        (7 | 12 | 16, k) if eq && k.qtype().code() == -v.ty().code() => {
+            let x = crate::convert::atom_i64(k)?;
+            let xs = v.as_slice::<i64>();
+            Some(pick(&|r| xs[r] == x))
+        }
+        (7 | 12 | 16, Value::Vector(lh)) if within && lh.ty() == v.ty() && lh.len() == 2 => {
+            let (lo, hi) = (lh.as_slice::<i64>()[0], lh.as_slice::<i64>()[1]);
+            let xs = v.as_slice::<i64>();
+            if rows.is_none() && v.attr() == fq_value::Attr::Sorted {
+                let s = xs.partition_point(|&x| x < lo);
+                let e = xs.partition_point(|&x| x <= hi);
+                return Some((s as i64..e.max(s) as i64).collect());
+            }
+            Some(pick(&|r| xs[r] >= lo && xs[r] <= hi))
+        }
+        (6 | 13 | 14 | 17 | 18 | 19, Value::Vector(lh))
+            if within && lh.ty() == v.ty() && lh.len() == 2 =>
+        {
+            let (lo, hi) = (lh.as_slice::<i32>()[0], lh.as_slice::<i32>()[1]);
+            let xs = v.as_slice::<i32>();
+            if rows.is_none() && v.attr() == fq_value::Attr::Sorted {
+                let s = xs.partition_point(|&x| x < lo);
+                let e = xs.partition_point(|&x| x <= hi);
+                return Some((s as i64..e.max(s) as i64).collect());
+            }
+            Some(pick(&|r| xs[r] >= lo && xs[r] <= hi))
+        }
+        _ => None,
     }
 }

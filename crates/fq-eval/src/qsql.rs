@@ -164,6 +164,12 @@ fn make_keyed(names: Vec<Sym>, cols: Vec<Value>, nkeys: usize) -> QResult<Value>
 fn apply_wheres(i: &mut Interp, q: &QueryNode, src: &Source, fr: &mut [Value]) -> R {
     let mut rows: Option<Value> = None;
     for w in &q.wheres {
+        if let Some(keep) =
+            crate::grouping::fast_where(w, &src.names, &src.cols, rows.as_ref().map(row_slice))
+        {
+            rows = Some(longs(keep));
+            continue;
+        }
         let frame = QFrame::new(&src.names, &src.cols, rows.clone(), src.rows);
         let n = frame.n;
         let b = in_frame(i, frame, w, fr)?;

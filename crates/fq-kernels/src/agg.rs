@@ -130,6 +130,20 @@ pub fn wavg(w: &[f64], v: &[f64], ids: &[u32], n: usize) -> Vec<f64> {
     num.iter().zip(&den).map(|(a, b)| a / b).collect()
 }
 
+/// [`wavg`] with long weights (nulls skipped, as in [`wavg`]).
+pub fn wavg_i64(w: &[i64], v: &[f64], ids: &[u32], n: usize) -> Vec<f64> {
+    let mut num = vec![0f64; n];
+    let mut den = vec![0f64; n];
+    for ((&a, &b), &g) in w.iter().zip(v).zip(ids) {
+        if a != NULL_I64 && !b.is_nan() {
+            let a = a as f64;
+            num[g as usize] += a * b;
+            den[g as usize] += a;
+        }
+    }
+    num.iter().zip(&den).map(|(a, b)| a / b).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,3 +46,27 @@ mod tests {
         assert!(!is_sorted(&[2, 1]));
     }
 }
+
+/// As-of match for time-sorted sides keyed directly by small integer keys (symbol ids):
+/// no group ids are built; `last` is indexed by `key(k)` in `0..domain`.
+pub fn asof_sorted_keyed<K: Copy>(
+    build_k: &[K],
+    build_t: &[i64],
+    probe_k: &[K],
+    probe_t: &[i64],
+    domain: usize,
+    key: impl Fn(K) -> usize,
+) -> Vec<i64> {
+    let mut last = vec![-1i64; domain];
+    let mut out = Vec::with_capacity(probe_t.len());
+    let mut j = 0usize;
+    let nb = build_t.len().min(build_k.len());
+    for (&k, &t) in probe_k.iter().zip(probe_t) {
+        while j < nb && build_t[j] <= t {
+            last[key(build_k[j])] = j as i64;
+            j += 1;
+        }
+        out.push(last[key(k)]);
+    }
+    out
+}

@@ -17,6 +17,26 @@ pub fn dense_small(keys: &[u32], domain: usize) -> (Vec<u32>, usize) {
     (ids, n as usize)
 }
 
+/// [`dense_small`] for keys read through `key` (symbol ids) without copying them first.
+pub fn dense_small_by<K: Copy>(
+    keys: &[K],
+    domain: usize,
+    key: impl Fn(K) -> usize,
+) -> (Vec<u32>, usize) {
+    let mut map = vec![u32::MAX; domain];
+    let mut ids = Vec::with_capacity(keys.len());
+    let mut n = 0u32;
+    for &k in keys {
+        let slot = &mut map[key(k)];
+        if *slot == u32::MAX {
+            *slot = n;
+            n += 1;
+        }
+        ids.push(*slot);
+    }
+    (ids, n as usize)
+}
+
 /// Ids for 64-bit keys through an open-addressing hash table.
 pub fn dense_hash(keys: &[i64]) -> (Vec<u32>, usize) {
     let mut t = Table::new(1024);
@@ -192,4 +212,27 @@ mod tests {
         assert_eq!(rows, vec![1, 0, 2, 3]);
         assert_eq!(first_rows(&[1, 0, 1, 2], 3), vec![1, 0, 3]);
     }
+}
+
+/// Ids shared by two key lists over `0..domain`: build keys get dense ids in first-seen
+/// order; probe keys get the same id as an equal build key, or `u32::MAX` when the build
+/// side has no such key. Returns (build ids, probe ids, number of build groups).
+pub fn dense_small_pair(
+    build: &[u32],
+    probe: &[u32],
+    domain: usize,
+) -> (Vec<u32>, Vec<u32>, usize) {
+    let mut map = vec![u32::MAX; domain];
+    let mut n = 0u32;
+    let mut b = Vec::with_capacity(build.len());
+    for &k in build {
+        let slot = &mut map[k as usize];
+        if *slot == u32::MAX {
+            *slot = n;
+            n += 1;
+        }
+        b.push(*slot);
+    }
+    let p = probe.iter().map(|&k| map[k as usize]).collect();
+    (b, p, n as usize)
 }

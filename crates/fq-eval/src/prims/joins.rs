@@ -316,6 +316,61 @@ fn f64_key(f: f64) -> i64 {
     }
 }
 
+/// A time column's items as 64-bit keys, borrowed when already 64-bit.
+fn time_slice(v: &Value) -> QResult<std::borrow::Cow<'_, [i64]>> {
+    match v {
+        Value::Vector(x) if matches!(x.ty().code(), 7 | 12 | 16) => {
+            Ok(std::borrow::Cow::Borrowed(x.as_slice::<i64>()))
+        }
+        v => Ok(std::borrow::Cow::Owned(time_keys(v)?)),
+    }
+}
+
+/// Group ids of the leading join columns: build (t2) rows, probe (t1) rows (NO_GROUP when
+/// t2 has no such key), and the number of build groups.
+fn asof_groups(
+    i: &mut Interp,
+    keys: &[Sym],
+    n1: &[Sym],
+    c1: &[Value],
+    n2: &[Sym],
+    c2: &[Value],
+) -> QResult<(Vec<u32>, Vec<u32>, usize)> {
+    let nprobe = c1.first().map_or(0, Value::count);
+    let nbuild = c2.first().map_or(0, Value::count);
+    if keys.len() <= 1 {
+        return Ok((vec![0; nbuild], vec![0; nprobe], 1));
+    }
+    if keys.len() == 2 {
+        let (a, b) = (plain(col(n1, c1, keys[0])?)?, plain(col(n2, c2, keys[0])?)?);
+        if let (Value::Vector(p), Value::Vector(q)) = (&a, &b) {
+            if p.ty() == QType::SYMBOL && q.ty() == QType::SYMBOL {
+                let domain = fq_value::sym::symbol_count() as usize + 1;
+                let bi: Vec<u32> = q.as_slice::<Sym>().iter().map(|s| s.id()).collect();
+                let pi: Vec<u32> = p.as_slice::<Sym>().iter().map(|s| s.id()).collect();
+                return Ok(fq_kernels::group::dense_small_pair(&bi, &pi, domain));
+            }
+        }
+    }
+    let idx = asof_index(i, keys, n1, c1, n2, c2)?;
+    let mut bg = vec![0u32; nbuild];
+    for (g, rows) in idx.rows.iter().enumerate() {
+        for &r in rows {
+            bg[r as usize] = g as u32;
+        }
+    }
+    // Probe groups with no build rows match nothing.
+    let pg = idx
+        .probe_group
+        .iter()
+        .map(|&g| match idx.rows.get(g as usize) {
+            Some(r) if !r.is_empty() => g,
+            _ => fq_kernels::asof::NO_GROUP,
+        })
+        .collect();
+    Ok((bg, pg, idx.rows.len()))
+}
+
 /// Rows of `t2` grouped by the leading columns, and the probe rows' groups.
 struct AsofIndex {
     /// For each group, its rows of t2 in order.
@@ -359,20 +414,62 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
     let (n1, c1, k1n) = flat(&t1)?;
     let (n2, c2, _) = flat(&t2)?;
     let Some(&tcol) = keys.last() else { return Err(QError::Length) };
-    let t1time = time_keys(&plain(col(&n1, &c1, tcol)?)?)?;
-    let t2time = time_keys(&plain(col(&n2, &c2, tcol)?)?)?;
-    let idx = asof_index(i, &keys, &n1, &c1, &n2, &c2)?;
-    let mut pos = vec![-1i64; t1time.len()];
-    for (r, p) in pos.iter_mut().enumerate() {
-        let g = idx.probe_group[r];
-        let Some(rows) = idx.rows.get(g as usize) else { continue };
-        let t = t1time[r];
-        // Last row with time <= t.
-        let k = rows.partition_point(|&q| t2time[q as usize] <= t);
-        if k > 0 {
-            *p = i64::from(rows[k - 1]);
+    let t1v = plain(col(&n1, &c1, tcol)?)?;
+    let t2v = plain(col(&n2, &c2, tcol)?)?;
+    let t1time = time_slice(&t1v)?;
+    let t2time = time_slice(&t2v)?;
+    let sorted = fq_kernels::asof::is_sorted(&t1time) && fq_kernels::asof::is_sorted(&t2time);
+    let direct = if sorted && keys.len() == 2 {
+        let (a, b) = (plain(col(&n1, &c1, keys[0])?)?, plain(col(&n2, &c2, keys[0])?)?);
+        match (&a, &b) {
+            (Value::Vector(p), Value::Vector(q))
+                if p.ty() == QType::SYMBOL && q.ty() == QType::SYMBOL =>
+            {
+                // Symbol-keyed tick tables: one merge pass indexed by symbol id.
+                let domain = fq_value::sym::symbol_count() as usize + 1;
+                Some(fq_kernels::asof::asof_sorted_keyed(
+                    q.as_slice::<Sym>(),
+                    &t2time,
+                    p.as_slice::<Sym>(),
+                    &t1time,
+                    domain,
+                    |s| s.id() as usize,
+                ))
+            }
+            _ => None,
         }
-    }
+    } else {
+        None
+    };
+    let (bg, pg, ng) = if direct.is_some() {
+        (Vec::new(), Vec::new(), 0)
+    } else {
+        asof_groups(i, &keys, &n1, &c1, &n2, &c2)?
+    };
+    let pos = if let Some(p) = direct {
+        p
+    } else if sorted {
+        // Both sides in time order (a tick table): one merge pass.
+        fq_kernels::asof::asof_sorted(&bg, &t2time, &pg, &t1time, ng)
+    } else {
+        let (start, rows) = fq_kernels::group::rows_by_group(&bg, ng);
+        let mut pos = vec![-1i64; t1time.len()];
+        for (r, p) in pos.iter_mut().enumerate() {
+            let g = pg[r];
+            if g == fq_kernels::asof::NO_GROUP {
+                continue;
+            }
+            let rows = &rows[start[g as usize] as usize..start[g as usize + 1] as usize];
+            let t = t1time[r];
+            // Last row with time <= t (rows of a group are in table order; q requires
+            // them sorted by time within the group).
+            let k = rows.partition_point(|&q| t2time[q as usize] <= t);
+            if k > 0 {
+                *p = i64::from(rows[k - 1]);
+            }
+        }
+        pos
+    };
     let pv = longs(pos.clone());
     let mut names = n1.clone();
     let mut cols = c1.clone();
