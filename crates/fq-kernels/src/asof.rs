@@ -32,21 +32,6 @@ pub fn asof_sorted(
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn merge_asof() {
-        // build: times 1 2 3 4 for groups a b a b
-        let r =
-            asof_sorted(&[0, 1, 0, 1], &[1, 2, 3, 4], &[0, 1, 1, 0, NO_GROUP], &[0, 2, 3, 5, 5], 2);
-        assert_eq!(r, vec![-1, 1, 1, 2, -1]);
-        assert!(is_sorted(&[1, 1, 2]));
-        assert!(!is_sorted(&[2, 1]));
-    }
-}
-
 /// As-of match for time-sorted sides keyed directly by small integer keys (symbol ids):
 /// no group ids are built; `last` is indexed by `key(k)` in `0..domain`.
 pub fn asof_sorted_keyed<K: Copy>(
@@ -69,4 +54,19 @@ pub fn asof_sorted_keyed<K: Copy>(
         out.push(last[key(k)]);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_asof() {
+        // build: times 1 2 3 4 for groups a b a b
+        let r =
+            asof_sorted(&[0, 1, 0, 1], &[1, 2, 3, 4], &[0, 1, 1, 0, NO_GROUP], &[0, 2, 3, 5, 5], 2);
+        assert_eq!(r, vec![-1, 1, 1, 2, -1]);
+        assert!(is_sorted(&[1, 1, 2]));
+        assert!(!is_sorted(&[2, 1]));
+    }
 }

@@ -186,6 +186,29 @@ impl Table {
     }
 }
 
+/// Ids shared by two key lists over `0..domain`: build keys get dense ids in first-seen
+/// order; probe keys get the same id as an equal build key, or `u32::MAX` when the build
+/// side has no such key. Returns (build ids, probe ids, number of build groups).
+pub fn dense_small_pair(
+    build: &[u32],
+    probe: &[u32],
+    domain: usize,
+) -> (Vec<u32>, Vec<u32>, usize) {
+    let mut map = vec![u32::MAX; domain];
+    let mut n = 0u32;
+    let mut b = Vec::with_capacity(build.len());
+    for &k in build {
+        let slot = &mut map[k as usize];
+        if *slot == u32::MAX {
+            *slot = n;
+            n += 1;
+        }
+        b.push(*slot);
+    }
+    let p = probe.iter().map(|&k| map[k as usize]).collect();
+    (b, p, n as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,27 +235,4 @@ mod tests {
         assert_eq!(rows, vec![1, 0, 2, 3]);
         assert_eq!(first_rows(&[1, 0, 1, 2], 3), vec![1, 0, 3]);
     }
-}
-
-/// Ids shared by two key lists over `0..domain`: build keys get dense ids in first-seen
-/// order; probe keys get the same id as an equal build key, or `u32::MAX` when the build
-/// side has no such key. Returns (build ids, probe ids, number of build groups).
-pub fn dense_small_pair(
-    build: &[u32],
-    probe: &[u32],
-    domain: usize,
-) -> (Vec<u32>, Vec<u32>, usize) {
-    let mut map = vec![u32::MAX; domain];
-    let mut n = 0u32;
-    let mut b = Vec::with_capacity(build.len());
-    for &k in build {
-        let slot = &mut map[k as usize];
-        if *slot == u32::MAX {
-            *slot = n;
-            n += 1;
-        }
-        b.push(*slot);
-    }
-    let p = probe.iter().map(|&k| map[k as usize]).collect();
-    (b, p, n as usize)
 }
