@@ -199,6 +199,8 @@ fn total(a: f64, b: f64) -> Ordering {
 /// Order of two list items for sorting: atoms by value, lists lexicographically.
 pub fn list_cmp(a: &Value, b: &Value) -> Ordering {
     match (a.is_atom(), b.is_atom()) {
+        // Atoms of different types order by type (boolean, guid, byte... ascending).
+        (true, true) if a.qtype() != b.qtype() => b.qtype().cmp(&a.qtype()),
         (true, true) => atom_cmp(a, b),
         _ => {
             // Values with no items (dicts, tables, functions) order by type only: splitting
@@ -831,6 +833,9 @@ pub fn take_n(x: &Value, n: i64) -> QResult<Value> {
 pub fn take(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     if let Some(n) = atom_i64(&x) {
         return take_n(&y, n);
+    }
+    if let Value::Symbol(a) = x {
+        return super::attrs::set_attribute(a, y);
     }
     match (&x, &y) {
         (Value::Vector(k), Value::Table(t)) if k.ty() == QType::SYMBOL => {
