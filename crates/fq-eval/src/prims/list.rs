@@ -182,6 +182,13 @@ pub fn grade(x: &Value) -> QResult<Vec<i64>> {
         }
         Value::Dict(d) => return grade(&d.values),
         Value::Enum(e) => return grade(&e.resolve()?),
+        Value::Table(t) => {
+            // By the first column, ties by the next...: stable sorts from the last column.
+            for c in t.columns().iter().rev() {
+                let k = index1(c, &longs(idx.clone()))?;
+                idx = grade(&k)?.into_iter().map(|p| idx[p as usize]).collect();
+            }
+        }
         _ => return Err(QError::Type),
     }
     Ok(idx)
@@ -235,17 +242,33 @@ pub fn iasc(_: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `idesc x`: descending, stable.
 pub fn idesc(_: &mut Interp, x: Value) -> QResult<Value> {
-    let g = grade(&x)?;
-    // Stable descending: reverse the ascending grade of equal runs kept in order.
+    if let Value::Dict(d) = &x {
+        let g = grade_desc(&d.values)?;
+        return index1(&d.keys, &longs(g));
+    }
+    Ok(longs(grade_desc(&x)?))
+}
+
+/// Sort order of a list's items (stable), descending: equal items keep their order.
+pub fn grade_desc(x: &Value) -> QResult<Vec<i64>> {
+    let g = grade(x)?;
     let n = g.len();
     let mut out = Vec::with_capacity(n);
     let mut k = n;
+    let item = |p: i64| -> Value {
+        match x {
+            Value::Table(t) => Value::list(
+                t.columns()
+                    .iter()
+                    .map(|c| index1(c, &Value::Long(p)).unwrap_or(GENERIC_NULL))
+                    .collect(),
+            ),
+            _ => index1(x, &Value::Long(p)).unwrap_or(GENERIC_NULL),
+        }
+    };
     let items_eq = |a: i64, b: i64| -> bool {
-        let (p, q) = (
-            index1(&x, &Value::Long(a)).unwrap_or(GENERIC_NULL),
-            index1(&x, &Value::Long(b)).unwrap_or(GENERIC_NULL),
-        );
-        list_cmp(&p, &q) == Ordering::Equal
+        let (p, q) = (item(a), item(b));
+        p.qtype() == q.qtype() && list_cmp(&p, &q) == Ordering::Equal
     };
     while k > 0 {
         let mut j = k - 1;
@@ -255,21 +278,27 @@ pub fn idesc(_: &mut Interp, x: Value) -> QResult<Value> {
         out.extend_from_slice(&g[j..k]);
         k = j;
     }
-    if let Value::Dict(d) = &x {
-        return index1(&d.keys, &longs(out));
-    }
-    Ok(longs(out))
+    Ok(out)
 }
 
-/// `asc x`: sorted, with `s#` on the result.
+/// `asc x`: sorted, with `s#` on the result (a table gets `p#` on its first column, or
+/// `s#` when it has only one). A list already in order is marked in place.
 pub fn asc(_: &mut Interp, x: Value) -> QResult<Value> {
     match &x {
         Value::Dict(d) => {
             let g = longs(grade(&d.values)?);
             Value::dict(index1(&d.keys, &g)?, set_sorted(index1(&d.values, &g)?))
         }
-        Value::Table(_) => Err(QError::Nyi),
+        Value::Table(_) => Ok(set_sorted(index1(&x, &longs(grade(&x)?))?)),
         v if v.is_atom() => Ok(v.clone()),
+        Value::Vector(v) if super::attrs::vector_sorted(v) => {
+            super::attrs::mark_sorted_in_place(&x);
+            Ok(x)
+        }
+        Value::List(l) if l.items().windows(2).all(|w| list_cmp(&w[0], &w[1]).is_le()) => {
+            super::attrs::mark_sorted_in_place(&x);
+            Ok(x)
+        }
         v => Ok(set_sorted(index1(v, &longs(grade(v)?))?)),
     }
 }
@@ -277,22 +306,31 @@ pub fn asc(_: &mut Interp, x: Value) -> QResult<Value> {
 fn set_sorted(v: Value) -> Value {
     match v {
         Value::Vector(x) => Value::Vector(x.with_attr(Attr::Sorted)),
+        Value::List(l) => Value::List(l.with_attr(Attr::Sorted)),
+        Value::Table(t) => {
+            let mut t = t.as_ref().clone();
+            let single = t.columns().len() == 1;
+            if let Some(c) = t.columns_mut().first_mut() {
+                if let Value::Vector(v) = c {
+                    let a = if single { Attr::Sorted } else { Attr::Parted };
+                    *c = Value::Vector(v.clone().with_attr(a));
+                }
+            }
+            Value::Table(Arc::new(t))
+        }
         other => other,
     }
 }
 
 /// `desc x`.
-pub fn desc(i: &mut Interp, x: Value) -> QResult<Value> {
+pub fn desc(_: &mut Interp, x: Value) -> QResult<Value> {
     match &x {
         Value::Dict(d) => {
-            let g = idesc(i, d.values.clone())?;
+            let g = longs(grade_desc(&d.values)?);
             Value::dict(index1(&d.keys, &g)?, index1(&d.values, &g)?)
         }
         v if v.is_atom() => Ok(v.clone()),
-        v => {
-            let g = idesc(i, v.clone())?;
-            index1(v, &g)
-        }
+        v => index1(v, &longs(grade_desc(v)?)),
     }
 }
 
