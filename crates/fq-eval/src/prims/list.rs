@@ -527,8 +527,9 @@ pub fn key(i: &mut Interp, x: Value) -> QResult<Value> {
                 None => Ok(Value::list(vec![])),
             }
         }
-        // A typed vector gives the name of its type.
+        // A typed vector gives the name of its type, an enumeration its domain's name.
         Value::Vector(v) => Ok(Value::Symbol(Sym::new(v.ty().name()))),
+        Value::Enum(e) => Ok(Value::Symbol(e.domain_name)),
         a => til(i, a.clone()),
     }
 }
@@ -560,7 +561,7 @@ pub fn value(i: &mut Interp, x: Value) -> QResult<Value> {
         Value::Unary(c) | Value::Binary(c) if *c < fq_value::prim::NATIVE_BASE => {
             Ok(Value::Long(i64::from(*c)))
         }
-        Value::Enum(e) => Ok(e.indices.clone().into()),
+        Value::Enum(e) => e.resolve(),
         Value::List(_) => {
             let its = items(&x).ok_or(QError::Type)?;
             let (f, args) = its.split_first().ok_or(QError::Type)?;

@@ -595,11 +595,13 @@ pub fn enumerate_in(i: &mut Interp, domain: Sym, y: &Value, extend: bool) -> QRe
         i.set_global(domain, Value::Vector(Vector::syms(&dom)));
     }
     let ty = QType(if atom { -20 } else { 20 });
+    // `?` keeps the attribute of what it enumerates; `$` does not.
+    let attr = if extend { y.attr() } else { Attr::None };
     Ok(Value::Enum(Arc::new(Enumeration {
         ty,
         domain_name: domain,
         domain: Vector::syms(&dom),
-        indices: Vector::from_vec(QType::LONG, idx),
+        indices: Vector::from_vec(QType::LONG, idx).with_attr(attr),
     })))
 }
 
