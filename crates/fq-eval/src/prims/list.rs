@@ -1044,16 +1044,21 @@ pub fn join(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             Err(QError::Type)
         }
         (Value::Vector(a), Value::Vector(b)) if a.ty() == b.ty() => {
-            let mut out = a.clone();
-            match a.elem_size() {
-                1 => out.extend(b.as_slice::<u8>()),
-                2 => out.extend(b.as_slice::<i16>()),
-                4 => out.extend(b.as_slice::<i32>()),
-                8 => out.extend(b.as_slice::<i64>()),
-                _ => out.extend(b.as_slice::<[u8; 16]>()),
-            }
-            Ok(Value::Vector(out))
+            let out = Value::Vector(join_vectors(a, b));
+            Ok(match super::attrs::join_attr(&x, &out) {
+                Attr::None => out,
+                keep => set_attr_value(out, keep),
+            })
         }
+        (Value::Vector(a), b) if a.attr() != Attr::None && b.qtype() == a.ty().atom() => {
+            let Value::Vector(bv) = enlist_atom(b) else { return Err(QError::Type) };
+            let out = Value::Vector(join_vectors(a, &bv));
+            Ok(match super::attrs::join_attr(&x, &out) {
+                Attr::None => out,
+                keep => set_attr_value(out, keep),
+            })
+        }
+        (Value::Enum(_), _) | (_, Value::Enum(_)) => join_enums(&x, &y),
         (Value::Dict(a), Value::Dict(b)) => {
             let mut keys = items(&a.keys).ok_or(QError::Type)?;
             let mut vals = items(&a.values).ok_or(QError::Type)?;
@@ -1097,6 +1102,85 @@ pub fn join(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             its.extend(as_items(&y));
             Ok(collapse(its))
         }
+    }
+}
+
+fn join_vectors(a: &Vector, b: &Vector) -> Vector {
+    let mut out = a.clone();
+    match a.elem_size() {
+        1 => out.extend(b.as_slice::<u8>()),
+        2 => out.extend(b.as_slice::<i16>()),
+        4 => out.extend(b.as_slice::<i32>()),
+        8 => out.extend(b.as_slice::<i64>()),
+        _ => out.extend(b.as_slice::<[u8; 16]>()),
+    }
+    out
+}
+
+fn set_attr_value(v: Value, a: Attr) -> Value {
+    match v {
+        Value::Vector(x) => Value::Vector(x.with_attr(a)),
+        other => other,
+    }
+}
+
+/// `,` with an enumeration on either side: the same domain stays enumerated; symbols and
+/// other domains join as symbols when either side is a list; two atoms make a list.
+fn join_enums(x: &Value, y: &Value) -> QResult<Value> {
+    let is_sym = |v: &Value| {
+        matches!(v, Value::Enum(_) | Value::Symbol(_))
+            || matches!(v, Value::Vector(s) if s.ty() == QType::SYMBOL)
+    };
+    if let (Value::Enum(a), Value::Enum(b)) = (x, y) {
+        if a.domain_name == b.domain_name {
+            let mut idx = a.indices.as_slice::<i64>().to_vec();
+            idx.extend_from_slice(b.indices.as_slice::<i64>());
+            let domain = if b.domain.len() > a.domain.len() { &b.domain } else { &a.domain };
+            return Ok(Value::Enum(Arc::new(fq_value::Enumeration {
+                ty: QType(20),
+                domain_name: a.domain_name,
+                domain: domain.clone(),
+                indices: Vector::from_vec(QType::LONG, idx),
+            })));
+        }
+    }
+    let resolved = |v: &Value| -> QResult<Value> {
+        match v {
+            Value::Enum(e) => e.resolve(),
+            other => Ok(other.clone()),
+        }
+    };
+    if is_sym(x) && is_sym(y) && !(x.is_atom() && y.is_atom()) {
+        let (a, b) = (enlist_sym(resolved(x)?), enlist_sym(resolved(y)?));
+        if let (Value::Vector(a), Value::Vector(b)) = (&a, &b) {
+            return Ok(Value::Vector(join_vectors(a, b)));
+        }
+    }
+    let split = |v: &Value| -> QResult<Vec<Value>> {
+        Ok(match v {
+            Value::Enum(e) if e.ty.code() > 0 => (0..e.indices.len())
+                .map(|k| {
+                    Value::Enum(Arc::new(fq_value::Enumeration {
+                        ty: QType(-20),
+                        indices: Vector::longs(&e.indices.as_slice::<i64>()[k..=k]),
+                        ..e.as_ref().clone()
+                    }))
+                })
+                .collect(),
+            a if a.is_atom() => vec![a.clone()],
+            Value::Table(_) | Value::Dict(_) => vec![v.clone()],
+            other => items(other).unwrap_or_else(|| vec![other.clone()]),
+        })
+    };
+    let mut its = split(x)?;
+    its.extend(split(y)?);
+    Ok(Value::list(its))
+}
+
+fn enlist_sym(v: Value) -> Value {
+    match v {
+        Value::Symbol(_) => enlist_atom(&v),
+        other => other,
     }
 }
 
