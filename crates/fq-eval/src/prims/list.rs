@@ -2209,15 +2209,29 @@ pub fn show(i: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `tables[]`: names of global tables in the root.
-pub fn tables(i: &mut Interp, _x: Value) -> QResult<Value> {
-    let names: Vec<Sym> = i
+pub fn tables(i: &mut Interp, x: Value) -> QResult<Value> {
+    // `tables[]` and `` tables`. `` list the root; `` tables`.ns `` that namespace.
+    let prefix: Vec<u8> = match &x {
+        Value::Symbol(s) if !s.is_null() && s.as_bytes() != b"." => [s.as_bytes(), b"."].concat(),
+        _ => Vec::new(),
+    };
+    let mut names: Vec<Sym> = i
         .global_names()
         .into_iter()
-        .filter(|n| {
-            !n.as_bytes().contains(&b'.') && matches!(i.get(*n), Some(Value::Table(_)))
-                || matches!(i.get(*n), Some(Value::Dict(d)) if d.is_keyed_table())
+        .filter_map(|n| {
+            let rest = n.as_bytes().strip_prefix(prefix.as_slice())?;
+            if rest.contains(&b'.') || (prefix.is_empty() && rest.first() == Some(&b'.')) {
+                return None;
+            }
+            let is_table = match i.get(n) {
+                Some(Value::Table(_)) => true,
+                Some(Value::Dict(d)) => d.is_keyed_table(),
+                _ => false,
+            };
+            is_table.then(|| Sym::from_bytes(rest))
         })
         .collect();
+    names.sort_by(|a, b| sym_cmp(*a, *b));
     Ok(Value::Vector(Vector::syms(&names)))
 }
 
