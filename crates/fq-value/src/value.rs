@@ -165,7 +165,9 @@ impl Dict {
         if k != v {
             return Err(QError::Length);
         }
-        Ok(Dict { keys, values, attr: Attr::None })
+        // Keys that are `` `s# `` when the dictionary is made make a step dictionary.
+        let attr = if keys.attr() == Attr::Sorted { Attr::Sorted } else { Attr::None };
+        Ok(Dict { keys, values, attr })
     }
 
     /// True when keys and values are both tables (a keyed table).

@@ -80,6 +80,16 @@ pub fn set_attribute(a: Sym, y: Value) -> QResult<Value> {
             Ok(Value::Enum(Arc::new(Enumeration { indices, ..e.as_ref().clone() })))
         }
         Value::Dict(d) => match attr {
+            Attr::Sorted if d.is_keyed_table() => {
+                // The key table is marked in place; its columns keep their attributes.
+                let Value::Table(k) = &d.keys else { return Err(QError::Type) };
+                if !table_sorted(k) {
+                    return Err(fail("s-fail"));
+                }
+                k.set_attr_shared(Attr::Sorted);
+                let keys = Value::Table(Arc::new(k.as_ref().clone().with_attr(Attr::Sorted)));
+                Ok(Value::Dict(Arc::new(Dict::new(keys, d.values.clone())?.with_attr(attr))))
+            }
             Attr::Sorted | Attr::None => {
                 let keys = set_attribute(a, d.keys.clone())?;
                 Ok(Value::Dict(Arc::new(Dict::new(keys, d.values.clone())?.with_attr(attr))))

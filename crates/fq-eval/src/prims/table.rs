@@ -395,6 +395,12 @@ fn find_row(keys: &Table, row: &[Value]) -> Option<usize> {
 /// append the others.
 pub fn upsert(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let (t, name) = by_ref(i, x)?;
+    // A step dictionary (`` `s#d ``) named by reference cannot be upserted in place.
+    if let (Value::Dict(d), Some(_)) = (&t, name) {
+        if d.is_sorted() && !d.is_keyed_table() {
+            return Err(QError::Signal(Arc::from("step")));
+        }
+    }
     let out = upsert_value(i, &t, &y)?;
     Ok(give(i, name, out))
 }
