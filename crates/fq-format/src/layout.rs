@@ -290,10 +290,9 @@ fn sublist(v: &Value, n: usize) -> Option<Value> {
                 Value::Table(Arc::new(Table::new(t.names().clone(), cols).ok()?))
             }
         }
-        Value::Dict(d) => Value::Dict(Arc::new(Dict {
-            keys: sublist(&d.keys, n)?,
-            values: sublist(&d.values, n)?,
-        })),
+        Value::Dict(d) => {
+            Value::Dict(Arc::new(Dict::new(sublist(&d.keys, n)?, sublist(&d.values, n)?).ok()?))
+        }
         _ => return None,
     })
 }

@@ -263,6 +263,8 @@ fn write_enum(o: &mut Out, e: &Enumeration, ctx: &Ctx) {
     o.push('`');
     push_raw_bytes(&mut o.s, e.domain_name.as_bytes());
     o.push('$');
+    // kdb+ shows the attribute again on the symbols.
+    write_attr(o, e.indices.attr());
     let syms = resolve_lossy(e);
     let items = Items::Sym(&syms);
     if e.ty.code() < 0 {

@@ -267,6 +267,7 @@ impl<'a> Reader<'a> {
                 let values = self.value()?;
                 self.depth -= 1;
                 let d = Dict::new(keys, values).map_err(|e| IpcError::BadValue { at, error: e })?;
+                let d = if t == 127 { d.with_attr(Attr::Sorted) } else { d };
                 Ok(Value::Dict(Arc::new(d)))
             }
             100 => {

@@ -1,6 +1,6 @@
 //! The q value: atoms, vectors, lists, dictionaries, tables, enumerations and functions.
 
-use crate::vector::{Attr, Vector};
+use crate::vector::{Attr, AttrCell, Vector};
 use crate::{QError, QResult, QType, Sym};
 use std::any::Any;
 use std::fmt;
@@ -84,7 +84,7 @@ pub struct List(Arc<ListData>);
 
 #[derive(Clone, Default)]
 struct ListData {
-    attr: Attr,
+    attr: AttrCell,
     items: Vec<Value>,
 }
 
@@ -106,16 +106,22 @@ impl Drop for ListData {
 impl List {
     /// A list of these items.
     pub fn new(items: Vec<Value>) -> List {
-        List(Arc::new(ListData { attr: Attr::None, items }))
+        List(Arc::new(ListData { attr: AttrCell::default(), items }))
     }
     /// The attribute.
     pub fn attr(&self) -> Attr {
-        self.0.attr
+        self.0.attr.get()
     }
     /// The same list with an attribute.
     pub fn with_attr(mut self, attr: Attr) -> List {
-        Arc::make_mut(&mut self.0).attr = attr;
+        if self.attr() != attr {
+            Arc::make_mut(&mut self.0).attr.set(attr);
+        }
         self
+    }
+    /// Set the attribute on the shared list itself (see [`Vector::set_attr_shared`]).
+    pub fn set_attr_shared(&self, attr: Attr) {
+        self.0.attr.set(attr);
     }
     /// The items.
     pub fn items(&self) -> &[Value] {
@@ -124,7 +130,7 @@ impl List {
     /// The items, mutably (copy-on-write). Clears the attribute.
     pub fn make_mut(&mut self) -> &mut Vec<Value> {
         let d = Arc::make_mut(&mut self.0);
-        d.attr = Attr::None;
+        d.attr.set(Attr::None);
         &mut d.items
     }
     /// Number of items.
@@ -145,6 +151,8 @@ pub struct Dict {
     pub keys: Value,
     /// The values (a vector, list or table).
     pub values: Value,
+    /// `` `s `` on a step dictionary (sent as type 127), else none.
+    attr: Attr,
 }
 
 impl Dict {
@@ -157,7 +165,9 @@ impl Dict {
         if k != v {
             return Err(QError::Length);
         }
-        Ok(Dict { keys, values })
+        // Keys that are `` `s# `` when the dictionary is made make a step dictionary.
+        let attr = if keys.attr() == Attr::Sorted { Attr::Sorted } else { Attr::None };
+        Ok(Dict { keys, values, attr })
     }
 
     /// True when keys and values are both tables (a keyed table).
@@ -165,16 +175,28 @@ impl Dict {
         matches!((&self.keys, &self.values), (Value::Table(_), Value::Table(_)))
     }
 
-    /// True when the keys carry `` `s# `` (sent as type 127).
+    /// True for a step dictionary, `` `s#d `` (sent as type 127): looking up a missing
+    /// key gives the value of the previous key.
     pub fn is_sorted(&self) -> bool {
-        self.keys.attr() == Attr::Sorted
+        self.attr == Attr::Sorted
+    }
+
+    /// The dictionary's own attribute (`` `s `` on a step dictionary).
+    pub fn attr(&self) -> Attr {
+        self.attr
+    }
+
+    /// The same dictionary with an attribute.
+    pub fn with_attr(mut self, attr: Attr) -> Dict {
+        self.attr = attr;
+        self
     }
 }
 
 /// A table: named columns of equal length.
 #[derive(Clone)]
 pub struct Table {
-    attr: Attr,
+    attr: AttrCell,
     names: Vector,
     columns: Vec<Value>,
 }
@@ -201,7 +223,7 @@ impl Table {
                 return Err(QError::Length);
             }
         }
-        Ok(Table { attr: Attr::None, names, columns })
+        Ok(Table { attr: AttrCell::default(), names, columns })
     }
 
     /// A table from (name, column) pairs.
@@ -212,12 +234,16 @@ impl Table {
 
     /// The table's attribute (`` `s# `` on a sorted table).
     pub fn attr(&self) -> Attr {
-        self.attr
+        self.attr.get()
     }
     /// The same table with an attribute.
-    pub fn with_attr(mut self, attr: Attr) -> Table {
-        self.attr = attr;
+    pub fn with_attr(self, attr: Attr) -> Table {
+        self.attr.set(attr);
         self
+    }
+    /// Set the attribute on the shared table itself (see [`Vector::set_attr_shared`]).
+    pub fn set_attr_shared(&self, attr: Attr) {
+        self.attr.set(attr);
     }
     /// Column names.
     pub fn names(&self) -> &Vector {
@@ -433,7 +459,7 @@ impl Value {
             Value::List(l) => l.attr(),
             Value::Table(t) => t.attr(),
             Value::Enum(e) => e.indices.attr(),
-            Value::Dict(d) => d.keys.attr(),
+            Value::Dict(d) => d.attr(),
             _ => Attr::None,
         }
     }

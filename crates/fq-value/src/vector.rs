@@ -3,6 +3,7 @@
 use crate::buffer::{bytes_as_elems, elems_as_bytes, Buffer, Elem, RawBuffer};
 use crate::{QError, QResult, QType, Sym, Value};
 use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 /// A vector attribute, as carried in the wire attribute byte.
@@ -53,10 +54,37 @@ impl Attr {
     }
 }
 
+/// An attribute that can be changed on a shared object: kdb+ sets and clears `` `s# `` in
+/// place on data that is already sorted, so every holder of the object sees the change.
+#[derive(Default, Debug)]
+pub struct AttrCell(AtomicU8);
+
+impl AttrCell {
+    /// A cell holding `a`.
+    pub fn new(a: Attr) -> AttrCell {
+        AttrCell(AtomicU8::new(a.byte()))
+    }
+    /// The attribute.
+    #[inline]
+    pub fn get(&self) -> Attr {
+        Attr::from_byte(self.0.load(Ordering::Relaxed)).unwrap_or_default()
+    }
+    /// Change the attribute for every holder of the object.
+    pub fn set(&self, a: Attr) {
+        self.0.store(a.byte(), Ordering::Relaxed);
+    }
+}
+
+impl Clone for AttrCell {
+    fn clone(&self) -> AttrCell {
+        AttrCell::new(self.get())
+    }
+}
+
 #[derive(Clone)]
 struct VectorData {
     ty: QType,
-    attr: Attr,
+    attr: AttrCell,
     buf: Buffer,
 }
 
@@ -71,7 +99,7 @@ pub struct Vector(Arc<VectorData>);
 
 impl Vector {
     fn from_parts(ty: QType, attr: Attr, buf: Buffer) -> Vector {
-        Vector(Arc::new(VectorData { ty, attr, buf }))
+        Vector(Arc::new(VectorData { ty, attr: AttrCell::new(attr), buf }))
     }
 
     fn elem_size_of(ty: QType) -> usize {
@@ -202,21 +230,30 @@ impl Vector {
     /// The attribute.
     #[inline]
     pub fn attr(&self) -> Attr {
-        self.0.attr
+        self.0.attr.get()
     }
 
     /// The same vector with another attribute (the data is shared, not checked: the
     /// interpreter verifies `s#`/`u#`/`p#` before setting them).
     pub fn with_attr(mut self, attr: Attr) -> Vector {
-        Arc::make_mut(&mut self.0).attr = attr;
+        if self.attr() != attr {
+            Arc::make_mut(&mut self.0).attr.set(attr);
+        }
         self
     }
 
     /// Set the attribute in place.
     pub fn set_attr(&mut self, attr: Attr) {
-        if self.0.attr != attr {
-            Arc::make_mut(&mut self.0).attr = attr;
+        if self.attr() != attr {
+            Arc::make_mut(&mut self.0).attr.set(attr);
         }
+    }
+
+    /// Set the attribute on the shared object itself, without copying: every holder sees
+    /// it. Only for changes kdb+ makes in place (`` `s# `` set on or cleared from data
+    /// that is sorted).
+    pub fn set_attr_shared(&self, attr: Attr) {
+        self.0.attr.set(attr);
     }
 
     /// Bytes per element.
@@ -272,7 +309,7 @@ impl Vector {
     pub fn make_mut<E: Elem>(&mut self) -> &mut [E] {
         assert_eq!(std::mem::size_of::<E>(), self.elem_size(), "element size of {:?}", self.ty());
         let data = Arc::make_mut(&mut self.0);
-        data.attr = Attr::None;
+        data.attr.set(Attr::None);
         match data.buf.typed_mut() {
             Some(s) => s,
             None => unreachable!("owned buffers are 64-byte aligned"),
@@ -283,7 +320,7 @@ impl Vector {
     pub fn extend<E: Elem>(&mut self, elems: &[E]) {
         assert_eq!(std::mem::size_of::<E>(), self.elem_size(), "element size of {:?}", self.ty());
         let data = Arc::make_mut(&mut self.0);
-        data.attr = Attr::None;
+        data.attr.set(Attr::None);
         data.buf.extend_from_slice(elems_as_bytes(elems));
     }
 

@@ -25,6 +25,11 @@ fn set_at(target: Value, k: &Value, new: Value) -> QResult<Value> {
                 write_atom(&mut v, p, &new);
                 return Ok(Value::Vector(v));
             }
+            // A typed vector's item cannot become a list. (An atom of another type is let
+            // through: qSQL's update writes a column's new type item by item this way.)
+            if !new.is_atom() {
+                return Err(QError::Type);
+            }
             let mut its = items(&Value::Vector(v)).ok_or(QError::Type)?;
             its[p] = new;
             Ok(collapse(its))
@@ -169,10 +174,25 @@ pub fn amend_depth(
                 } else {
                     items(k).ok_or(QError::Type)?
                 };
+                // A non-atom y conforms to the index: one item per key.
+                let ys = match y {
+                    Some(yv) if !yv.is_atom() => {
+                        let v = items(yv).ok_or(QError::Type)?;
+                        if v.len() != ks.len() {
+                            return Err(QError::Length);
+                        }
+                        Some(v)
+                    }
+                    _ => None,
+                };
                 let mut acc = target;
-                for kk in ks {
+                for (n, kk) in ks.into_iter().enumerate() {
                     let cur = index1(&acc, &kk)?;
-                    let new = amend_depth(i, cur, rest, f, y)?;
+                    let yk = match &ys {
+                        Some(v) => Some(&v[n]),
+                        None => y,
+                    };
+                    let new = amend_depth(i, cur, rest, f, yk)?;
                     acc = set_at(acc, &kk, new)?;
                 }
                 Ok(acc)

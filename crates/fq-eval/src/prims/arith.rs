@@ -203,6 +203,22 @@ pub fn arith(op: Op, a: &Value, b: &Value) -> QResult<Value> {
         (Value::Float(x), Value::Long(y)) if *y != i64::MIN && y.unsigned_abs() < 1 << 53 => {
             return Ok(Value::Float(f(*x, *y as f64)))
         }
+        (Value::Dict(x), Value::Dict(y))
+            if op == Op::Sub && !x.is_keyed_table() && !y.is_keyed_table() =>
+        {
+            // Keys only on the right are subtracted from nothing: they come out negated.
+            let r = atomic2(a, b, &|x, y| simple_arith(op, x, y))?;
+            let n = x.keys.count();
+            let Value::Dict(rd) = &r else { return Ok(r) };
+            if rd.keys.count() <= n {
+                return Ok(r);
+            }
+            let mut vals = crate::atomic::items(&rd.values).ok_or(QError::Type)?;
+            for v in vals.iter_mut().skip(n) {
+                *v = neg(v)?;
+            }
+            return Value::dict(rd.keys.clone(), crate::atomic::collapse(vals));
+        }
         _ => {}
     }
     atomic2(a, b, &|x, y| simple_arith(op, x, y))

@@ -135,7 +135,27 @@ pub fn index1(v: &Value, i: &Value) -> QResult<Value> {
         Value::Dict(d) => {
             if d.is_keyed_table() {
                 let Value::Table(vt) = &d.values else { return Err(QError::Type) };
-                return match find_key(&d.keys, i) {
+                // Several keys: a list of key values (one key column) or of key tuples.
+                let nk = match &d.keys {
+                    Value::Table(kt) => kt.columns().len(),
+                    _ => 1,
+                };
+                let many = match i {
+                    Value::Vector(_) => nk == 1,
+                    Value::List(l) => {
+                        nk == 1 || (!l.is_empty() && l.items().iter().all(|k| !k.is_atom()))
+                    }
+                    _ => false,
+                };
+                if many {
+                    let is = items(i).ok_or(QError::Type)?;
+                    let out: QResult<Vec<Value>> = is.iter().map(|j| index1(v, j)).collect();
+                    return Ok(collapse(out?));
+                }
+                let found = find_key(&d.keys, i).or_else(|| {
+                    d.is_sorted().then(|| super::attrs::step_find(&d.keys, i)).flatten()
+                });
+                return match found {
                     Some(p) => Ok(row_dict(vt, p)),
                     None => {
                         // Missing key: a row of nulls.
@@ -152,7 +172,9 @@ pub fn index1(v: &Value, i: &Value) -> QResult<Value> {
                 let out: QResult<Vec<Value>> = is.iter().map(|j| index1(v, j)).collect();
                 return Ok(collapse(out?));
             }
-            match find_key(&d.keys, i) {
+            let found = find_key(&d.keys, i)
+                .or_else(|| d.is_sorted().then(|| super::attrs::step_find(&d.keys, i)).flatten());
+            match found {
                 Some(p) => index1(&d.values, &Value::Long(p as i64)),
                 None => Ok(oob_null(&d.values)),
             }

@@ -182,6 +182,13 @@ pub fn grade(x: &Value) -> QResult<Vec<i64>> {
         }
         Value::Dict(d) => return grade(&d.values),
         Value::Enum(e) => return grade(&e.resolve()?),
+        Value::Table(t) => {
+            // By the first column, ties by the next...: stable sorts from the last column.
+            for c in t.columns().iter().rev() {
+                let k = index1(c, &longs(idx.clone()))?;
+                idx = grade(&k)?.into_iter().map(|p| idx[p as usize]).collect();
+            }
+        }
         _ => return Err(QError::Type),
     }
     Ok(idx)
@@ -199,6 +206,8 @@ fn total(a: f64, b: f64) -> Ordering {
 /// Order of two list items for sorting: atoms by value, lists lexicographically.
 pub fn list_cmp(a: &Value, b: &Value) -> Ordering {
     match (a.is_atom(), b.is_atom()) {
+        // Atoms of different types order by type (boolean, guid, byte... ascending).
+        (true, true) if a.qtype() != b.qtype() => b.qtype().cmp(&a.qtype()),
         (true, true) => atom_cmp(a, b),
         _ => {
             // Values with no items (dicts, tables, functions) order by type only: splitting
@@ -233,17 +242,33 @@ pub fn iasc(_: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `idesc x`: descending, stable.
 pub fn idesc(_: &mut Interp, x: Value) -> QResult<Value> {
-    let g = grade(&x)?;
-    // Stable descending: reverse the ascending grade of equal runs kept in order.
+    if let Value::Dict(d) = &x {
+        let g = grade_desc(&d.values)?;
+        return index1(&d.keys, &longs(g));
+    }
+    Ok(longs(grade_desc(&x)?))
+}
+
+/// Sort order of a list's items (stable), descending: equal items keep their order.
+pub fn grade_desc(x: &Value) -> QResult<Vec<i64>> {
+    let g = grade(x)?;
     let n = g.len();
     let mut out = Vec::with_capacity(n);
     let mut k = n;
+    let item = |p: i64| -> Value {
+        match x {
+            Value::Table(t) => Value::list(
+                t.columns()
+                    .iter()
+                    .map(|c| index1(c, &Value::Long(p)).unwrap_or(GENERIC_NULL))
+                    .collect(),
+            ),
+            _ => index1(x, &Value::Long(p)).unwrap_or(GENERIC_NULL),
+        }
+    };
     let items_eq = |a: i64, b: i64| -> bool {
-        let (p, q) = (
-            index1(&x, &Value::Long(a)).unwrap_or(GENERIC_NULL),
-            index1(&x, &Value::Long(b)).unwrap_or(GENERIC_NULL),
-        );
-        list_cmp(&p, &q) == Ordering::Equal
+        let (p, q) = (item(a), item(b));
+        p.qtype() == q.qtype() && list_cmp(&p, &q) == Ordering::Equal
     };
     while k > 0 {
         let mut j = k - 1;
@@ -253,21 +278,27 @@ pub fn idesc(_: &mut Interp, x: Value) -> QResult<Value> {
         out.extend_from_slice(&g[j..k]);
         k = j;
     }
-    if let Value::Dict(d) = &x {
-        return index1(&d.keys, &longs(out));
-    }
-    Ok(longs(out))
+    Ok(out)
 }
 
-/// `asc x`: sorted, with `s#` on the result.
+/// `asc x`: sorted, with `s#` on the result (a table gets `p#` on its first column, or
+/// `s#` when it has only one). A list already in order is marked in place.
 pub fn asc(_: &mut Interp, x: Value) -> QResult<Value> {
     match &x {
         Value::Dict(d) => {
             let g = longs(grade(&d.values)?);
             Value::dict(index1(&d.keys, &g)?, set_sorted(index1(&d.values, &g)?))
         }
-        Value::Table(_) => Err(QError::Nyi),
+        Value::Table(_) => Ok(set_sorted(index1(&x, &longs(grade(&x)?))?)),
         v if v.is_atom() => Ok(v.clone()),
+        Value::Vector(v) if super::attrs::vector_sorted(v) => {
+            super::attrs::mark_sorted_in_place(&x);
+            Ok(x)
+        }
+        Value::List(l) if l.items().windows(2).all(|w| list_cmp(&w[0], &w[1]).is_le()) => {
+            super::attrs::mark_sorted_in_place(&x);
+            Ok(x)
+        }
         v => Ok(set_sorted(index1(v, &longs(grade(v)?))?)),
     }
 }
@@ -275,22 +306,31 @@ pub fn asc(_: &mut Interp, x: Value) -> QResult<Value> {
 fn set_sorted(v: Value) -> Value {
     match v {
         Value::Vector(x) => Value::Vector(x.with_attr(Attr::Sorted)),
+        Value::List(l) => Value::List(l.with_attr(Attr::Sorted)),
+        Value::Table(t) => {
+            let mut t = t.as_ref().clone();
+            let single = t.columns().len() == 1;
+            if let Some(c) = t.columns_mut().first_mut() {
+                if let Value::Vector(v) = c {
+                    let a = if single { Attr::Sorted } else { Attr::Parted };
+                    *c = Value::Vector(v.clone().with_attr(a));
+                }
+            }
+            Value::Table(Arc::new(t))
+        }
         other => other,
     }
 }
 
 /// `desc x`.
-pub fn desc(i: &mut Interp, x: Value) -> QResult<Value> {
+pub fn desc(_: &mut Interp, x: Value) -> QResult<Value> {
     match &x {
         Value::Dict(d) => {
-            let g = idesc(i, d.values.clone())?;
+            let g = longs(grade_desc(&d.values)?);
             Value::dict(index1(&d.keys, &g)?, index1(&d.values, &g)?)
         }
         v if v.is_atom() => Ok(v.clone()),
-        v => {
-            let g = idesc(i, v.clone())?;
-            index1(v, &g)
-        }
+        v => index1(v, &longs(grade_desc(v)?)),
     }
 }
 
@@ -487,8 +527,9 @@ pub fn key(i: &mut Interp, x: Value) -> QResult<Value> {
                 None => Ok(Value::list(vec![])),
             }
         }
-        // A typed vector gives the name of its type.
+        // A typed vector gives the name of its type, an enumeration its domain's name.
         Value::Vector(v) => Ok(Value::Symbol(Sym::new(v.ty().name()))),
+        Value::Enum(e) => Ok(Value::Symbol(e.domain_name)),
         a => til(i, a.clone()),
     }
 }
@@ -520,7 +561,7 @@ pub fn value(i: &mut Interp, x: Value) -> QResult<Value> {
         Value::Unary(c) | Value::Binary(c) if *c < fq_value::prim::NATIVE_BASE => {
             Ok(Value::Long(i64::from(*c)))
         }
-        Value::Enum(e) => Ok(e.indices.clone().into()),
+        Value::Enum(e) => e.resolve(),
         Value::List(_) => {
             let its = items(&x).ok_or(QError::Type)?;
             let (f, args) = its.split_first().ok_or(QError::Type)?;
@@ -832,6 +873,9 @@ pub fn take(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     if let Some(n) = atom_i64(&x) {
         return take_n(&y, n);
     }
+    if let Value::Symbol(a) = x {
+        return super::attrs::set_attribute(a, y);
+    }
     match (&x, &y) {
         (Value::Vector(k), Value::Table(t)) if k.ty() == QType::SYMBOL => {
             let cols: QResult<Vec<Value>> = k
@@ -1000,16 +1044,21 @@ pub fn join(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             Err(QError::Type)
         }
         (Value::Vector(a), Value::Vector(b)) if a.ty() == b.ty() => {
-            let mut out = a.clone();
-            match a.elem_size() {
-                1 => out.extend(b.as_slice::<u8>()),
-                2 => out.extend(b.as_slice::<i16>()),
-                4 => out.extend(b.as_slice::<i32>()),
-                8 => out.extend(b.as_slice::<i64>()),
-                _ => out.extend(b.as_slice::<[u8; 16]>()),
-            }
-            Ok(Value::Vector(out))
+            let out = Value::Vector(join_vectors(a, b));
+            Ok(match super::attrs::join_attr(&x, &out) {
+                Attr::None => out,
+                keep => set_attr_value(out, keep),
+            })
         }
+        (Value::Vector(a), b) if a.attr() != Attr::None && b.qtype() == a.ty().atom() => {
+            let Value::Vector(bv) = enlist_atom(b) else { return Err(QError::Type) };
+            let out = Value::Vector(join_vectors(a, &bv));
+            Ok(match super::attrs::join_attr(&x, &out) {
+                Attr::None => out,
+                keep => set_attr_value(out, keep),
+            })
+        }
+        (Value::Enum(_), _) | (_, Value::Enum(_)) => join_enums(&x, &y),
         (Value::Dict(a), Value::Dict(b)) => {
             let mut keys = items(&a.keys).ok_or(QError::Type)?;
             let mut vals = items(&a.values).ok_or(QError::Type)?;
@@ -1053,6 +1102,85 @@ pub fn join(_: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             its.extend(as_items(&y));
             Ok(collapse(its))
         }
+    }
+}
+
+fn join_vectors(a: &Vector, b: &Vector) -> Vector {
+    let mut out = a.clone();
+    match a.elem_size() {
+        1 => out.extend(b.as_slice::<u8>()),
+        2 => out.extend(b.as_slice::<i16>()),
+        4 => out.extend(b.as_slice::<i32>()),
+        8 => out.extend(b.as_slice::<i64>()),
+        _ => out.extend(b.as_slice::<[u8; 16]>()),
+    }
+    out
+}
+
+fn set_attr_value(v: Value, a: Attr) -> Value {
+    match v {
+        Value::Vector(x) => Value::Vector(x.with_attr(a)),
+        other => other,
+    }
+}
+
+/// `,` with an enumeration on either side: the same domain stays enumerated; symbols and
+/// other domains join as symbols when either side is a list; two atoms make a list.
+fn join_enums(x: &Value, y: &Value) -> QResult<Value> {
+    let is_sym = |v: &Value| {
+        matches!(v, Value::Enum(_) | Value::Symbol(_))
+            || matches!(v, Value::Vector(s) if s.ty() == QType::SYMBOL)
+    };
+    if let (Value::Enum(a), Value::Enum(b)) = (x, y) {
+        if a.domain_name == b.domain_name {
+            let mut idx = a.indices.as_slice::<i64>().to_vec();
+            idx.extend_from_slice(b.indices.as_slice::<i64>());
+            let domain = if b.domain.len() > a.domain.len() { &b.domain } else { &a.domain };
+            return Ok(Value::Enum(Arc::new(fq_value::Enumeration {
+                ty: QType(20),
+                domain_name: a.domain_name,
+                domain: domain.clone(),
+                indices: Vector::from_vec(QType::LONG, idx),
+            })));
+        }
+    }
+    let resolved = |v: &Value| -> QResult<Value> {
+        match v {
+            Value::Enum(e) => e.resolve(),
+            other => Ok(other.clone()),
+        }
+    };
+    if is_sym(x) && is_sym(y) && !(x.is_atom() && y.is_atom()) {
+        let (a, b) = (enlist_sym(resolved(x)?), enlist_sym(resolved(y)?));
+        if let (Value::Vector(a), Value::Vector(b)) = (&a, &b) {
+            return Ok(Value::Vector(join_vectors(a, b)));
+        }
+    }
+    let split = |v: &Value| -> QResult<Vec<Value>> {
+        Ok(match v {
+            Value::Enum(e) if e.ty.code() > 0 => (0..e.indices.len())
+                .map(|k| {
+                    Value::Enum(Arc::new(fq_value::Enumeration {
+                        ty: QType(-20),
+                        indices: Vector::longs(&e.indices.as_slice::<i64>()[k..=k]),
+                        ..e.as_ref().clone()
+                    }))
+                })
+                .collect(),
+            a if a.is_atom() => vec![a.clone()],
+            Value::Table(_) | Value::Dict(_) => vec![v.clone()],
+            other => items(other).unwrap_or_else(|| vec![other.clone()]),
+        })
+    };
+    let mut its = split(x)?;
+    its.extend(split(y)?);
+    Ok(Value::list(its))
+}
+
+fn enlist_sym(v: Value) -> Value {
+    match v {
+        Value::Symbol(_) => enlist_atom(&v),
+        other => other,
     }
 }
 
@@ -2081,15 +2209,29 @@ pub fn show(i: &mut Interp, x: Value) -> QResult<Value> {
 }
 
 /// `tables[]`: names of global tables in the root.
-pub fn tables(i: &mut Interp, _x: Value) -> QResult<Value> {
-    let names: Vec<Sym> = i
+pub fn tables(i: &mut Interp, x: Value) -> QResult<Value> {
+    // `tables[]` and `` tables`. `` list the root; `` tables`.ns `` that namespace.
+    let prefix: Vec<u8> = match &x {
+        Value::Symbol(s) if !s.is_null() && s.as_bytes() != b"." => [s.as_bytes(), b"."].concat(),
+        _ => Vec::new(),
+    };
+    let mut names: Vec<Sym> = i
         .global_names()
         .into_iter()
-        .filter(|n| {
-            !n.as_bytes().contains(&b'.') && matches!(i.get(*n), Some(Value::Table(_)))
-                || matches!(i.get(*n), Some(Value::Dict(d)) if d.is_keyed_table())
+        .filter_map(|n| {
+            let rest = n.as_bytes().strip_prefix(prefix.as_slice())?;
+            if rest.contains(&b'.') || (prefix.is_empty() && rest.first() == Some(&b'.')) {
+                return None;
+            }
+            let is_table = match i.get(n) {
+                Some(Value::Table(_)) => true,
+                Some(Value::Dict(d)) => d.is_keyed_table(),
+                _ => false,
+            };
+            is_table.then(|| Sym::from_bytes(rest))
         })
         .collect();
+    names.sort_by(|a, b| sym_cmp(*a, *b));
     Ok(Value::Vector(Vector::syms(&names)))
 }
 

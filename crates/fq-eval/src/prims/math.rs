@@ -55,6 +55,14 @@ fn by_columns(x: &Value, f: &dyn Fn(&Value) -> QResult<Value>) -> QResult<Option
 
 /// `null x`.
 pub fn null(_: &mut Interp, x: Value) -> QResult<Value> {
+    // An enumeration is never null, not even of the null symbol.
+    if let Value::Enum(e) = &x {
+        return Ok(if e.ty.code() < 0 {
+            Value::Bool(false)
+        } else {
+            Value::Vector(fq_value::Vector::bools(&vec![false; e.indices.len()]))
+        });
+    }
     atomic1(&x, &|v| match v {
         Value::Vector(vec) => {
             let out: Vec<bool> =

@@ -6,6 +6,7 @@
 
 pub mod amend;
 pub mod arith;
+pub mod attrs;
 pub mod cast;
 pub mod compare;
 pub mod index;

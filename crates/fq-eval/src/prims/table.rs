@@ -395,6 +395,12 @@ fn find_row(keys: &Table, row: &[Value]) -> Option<usize> {
 /// append the others.
 pub fn upsert(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let (t, name) = by_ref(i, x)?;
+    // A step dictionary (`` `s#d ``) named by reference cannot be upserted in place.
+    if let (Value::Dict(d), Some(_)) = (&t, name) {
+        if d.is_sorted() && !d.is_keyed_table() {
+            return Err(QError::Signal(Arc::from("step")));
+        }
+    }
     let out = upsert_value(i, &t, &y)?;
     Ok(give(i, name, out))
 }
@@ -595,11 +601,13 @@ pub fn enumerate_in(i: &mut Interp, domain: Sym, y: &Value, extend: bool) -> QRe
         i.set_global(domain, Value::Vector(Vector::syms(&dom)));
     }
     let ty = QType(if atom { -20 } else { 20 });
+    // `?` keeps the attribute of what it enumerates; `$` does not.
+    let attr = if extend { y.attr() } else { Attr::None };
     Ok(Value::Enum(Arc::new(Enumeration {
         ty,
         domain_name: domain,
         domain: Vector::syms(&dom),
-        indices: Vector::from_vec(QType::LONG, idx),
+        indices: Vector::from_vec(QType::LONG, idx).with_attr(attr),
     })))
 }
 
