@@ -105,7 +105,17 @@ pub fn command(i: &mut Interp, cmd: &str) -> QResult<Value> {
             let ms = start.elapsed().as_millis() as i64;
             Ok(if name == "t" { Value::Long(ms) } else { Value::Vector(Vector::longs(&[ms, 0])) })
         }
-        "w" => Ok(Value::Vector(Vector::longs(&[0, 0, 0, 0, 0, 0]))),
+        "w" => {
+            // kdb+: used, heap, peak, workspace limit, mapped, physical. ferroq reports the
+            // process's resident and peak resident bytes (Linux /proc), the -w limit, and
+            // physical memory.
+            let (rss, peak) = proc_memory();
+            let limit = match crate::limits::ws_limit() {
+                usize::MAX => 0,
+                b => b as i64,
+            };
+            Ok(Value::Vector(Vector::longs(&[rss, rss, peak, limit, 0, phys_memory()])))
+        }
         "l" => {
             let src = i.host.read_file(arg).map_err(|_| QError::Undefined(arg.into()))?;
             crate::script::run_script(i, &String::from_utf8_lossy(&src))?;
@@ -133,4 +143,28 @@ pub fn command(i: &mut Interp, cmd: &str) -> QResult<Value> {
             Ok(Value::list(lines.iter().map(|l| Value::string(l)).collect()))
         }
     }
+}
+
+/// Resident and peak resident bytes of this process (0 where /proc is unavailable).
+fn proc_memory() -> (i64, i64) {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return (0, 0) };
+    let field = |name: &str| -> i64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|k| k.parse::<i64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Physical memory in bytes (0 where unknown).
+fn phys_memory() -> i64 {
+    let Ok(info) = std::fs::read_to_string("/proc/meminfo") else { return 0 };
+    info.lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|k| k.parse::<i64>().ok())
+        .map_or(0, |kb| kb * 1024)
 }

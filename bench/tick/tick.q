@@ -1,0 +1,31 @@
+/ ferroq's side of bench/tick/tick.py: load the Arrow files, run each query, print
+/ "Qn <best ms>" and write each result as Arrow for the driver's checksums.
+dir:getenv`FQ_BENCH_DIR
+reps:"J"$getenv`FQ_BENCH_REPS
+fsym:`$getenv`FQ_BENCH_SYM
+q8syms:`$","vs getenv`FQ_BENCH_Q8
+t0:2024.01.02D10:00:00
+t1:2024.01.02D11:00:00
+file:{`$":",dir,"/",x}
+
+/ best of reps runs after one warm-up: (ns; last result)
+best:{[f] r:f[]; t:0W; do[reps; s:.z.n; r:f[]; t:t&`long$.z.n-s]; (t;r)}
+report:{[q;tr] -1 q," ",string 1e-6*tr 0; .arrow.write[file "fq_",q,".arrow"; tr 1];}
+
+Q1:{quote::update `s#time from .arrow.read file "quote.arrow";
+  trade::update `s#time from .arrow.read file "trade.arrow";
+  ([]quote_rows:enlist count quote;trade_rows:enlist count trade)}
+w0:(system"w")0
+report["Q1";best Q1]
+-1 "tables_mb ",string 1e-6*((system"w")0)-w0;
+colbytes:{sum {(count x)*$[11h=type x;4;abs[type x] in 1 4 10h;1;5h=abs type x;2;abs[type x] in 6 13 14 17 18 19h;4;8]} each value flip x}
+-1 "raw_mb ",string 1e-6*(colbytes quote)+colbytes trade;
+
+report["Q2";best {select from trade where sym=fsym, time within (t0;t1)}]
+report["Q3";best {select n:count i, vol:sum size, vwap:size wavg price, hi:max price by sym from trade}]
+report["Q4";best {select o:first price,h:max price,l:min price,c:last price,v:sum size by sym,minute:0D00:01 xbar time from trade}]
+report["Q5";best {aj[`sym`time;trade;select time,sym,bid,ask from quote]}]
+report["Q6";best {select last time,last bid,last ask by sym from quote}]
+gquote:update `g#sym from quote
+report["Q8";best {aj[`sym`time;select from trade where sym in q8syms;select time,sym,bid,ask from gquote]}]
+\\
