@@ -370,7 +370,13 @@ pub fn column_name_of(e: &Expr) -> String {
             Expr::Apply { f, args, .. } => {
                 let args: Vec<&Expr> = args.iter().flatten().collect();
                 match &**f {
-                    Expr::Prim { .. } => args.first().and_then(|a| go(a)),
+                    // A symbol constant on the left (`` `g#s ``) does not name the column.
+                    Expr::Prim { .. } => match args.as_slice() {
+                        [Expr::Lit(fq_value::Value::Symbol(_)), rest @ ..] if !rest.is_empty() => {
+                            go(rest[0])
+                        }
+                        _ => args.first().and_then(|a| go(a)),
+                    },
                     _ if args.len() == 1 => go(args[0]),
                     _ => args.last().and_then(|a| go(a)),
                 }

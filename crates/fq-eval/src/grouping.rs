@@ -451,6 +451,24 @@ fn one(kind: Agg, col: &Value, g: &Grouping) -> QResult<Value> {
     }
 }
 
+/// The `g#` (or `p#`, `u#`) index of a symbol vector: built on first use, kept with the
+/// vector until it changes.
+pub fn sym_index(v: &Vector) -> std::sync::Arc<group::GroupIndex> {
+    v.cached(|v| {
+        let domain = fq_value::sym::symbol_count() as usize + 1;
+        group::GroupIndex::build_by(v.as_slice::<Sym>(), domain, |s| s.id() as usize)
+    })
+}
+
+/// True for a symbol vector whose attribute promises an index.
+pub fn indexed(v: &Vector) -> bool {
+    v.ty() == QType::SYMBOL
+        && matches!(
+            v.attr(),
+            fq_value::Attr::Grouped | fq_value::Attr::Parted | fq_value::Attr::Unique
+        )
+}
+
 /// Rows kept by a simple constraint on a column, computed without building a boolean
 /// vector: `c=atom` (symbols, integral and temporal types of the atom's own type),
 /// `c within (lo;hi)` (a binary search when `c` is `s#`), `c in syms`. `rows`: the rows
@@ -475,6 +493,24 @@ pub fn fast_where(
         }
     };
     match (v.ty().code(), k) {
+        (11, Value::Symbol(s)) if eq && rows.is_none() && indexed(v) => {
+            let ix = sym_index(v);
+            Some(ix.rows_of(s.id() as usize).iter().map(|&r| i64::from(r)).collect())
+        }
+        (11, Value::Vector(set))
+            if isin && rows.is_none() && indexed(v) && set.ty() == QType::SYMBOL =>
+        {
+            let ix = sym_index(v);
+            let mut out: Vec<i64> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for s in set.as_slice::<Sym>() {
+                if seen.insert(*s) {
+                    out.extend(ix.rows_of(s.id() as usize).iter().map(|&r| i64::from(r)));
+                }
+            }
+            out.sort_unstable();
+            Some(out)
+        }
         (11, Value::Symbol(s)) if eq => {
             let xs = v.as_slice::<Sym>();
             Some(pick(&|r| xs[r] == *s))

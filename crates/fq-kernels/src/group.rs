@@ -209,6 +209,37 @@ pub fn dense_small_pair(
     (b, p, n as usize)
 }
 
+/// The rows of each distinct key, for keys in `0..domain` (symbol ids): the index behind
+/// `g#`. Rows of a key are in ascending order.
+pub struct GroupIndex {
+    slot: Vec<u32>,
+    start: Vec<u32>,
+    rows: Vec<u32>,
+}
+
+impl GroupIndex {
+    /// Index `keys`, read through `key`.
+    pub fn build_by<K: Copy>(keys: &[K], domain: usize, key: impl Fn(K) -> usize) -> GroupIndex {
+        let (ids, n) = dense_small_by(keys, domain, &key);
+        let mut slot = vec![u32::MAX; domain];
+        for (&k, &g) in keys.iter().zip(&ids) {
+            slot[key(k)] = g;
+        }
+        let (start, rows) = rows_by_group(&ids, n);
+        GroupIndex { slot, start, rows }
+    }
+
+    /// The rows holding key `k` (empty when none).
+    pub fn rows_of(&self, k: usize) -> &[u32] {
+        match self.slot.get(k) {
+            Some(&g) if g != u32::MAX => {
+                &self.rows[self.start[g as usize] as usize..self.start[g as usize + 1] as usize]
+            }
+            _ => &[],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,5 +265,9 @@ mod tests {
         assert_eq!(start, vec![0, 1, 3, 4]);
         assert_eq!(rows, vec![1, 0, 2, 3]);
         assert_eq!(first_rows(&[1, 0, 1, 2], 3), vec![1, 0, 3]);
+        let ix = GroupIndex::build_by(&[5u32, 2, 5, 7], 8, |k| k as usize);
+        assert_eq!(ix.rows_of(5), &[0, 2]);
+        assert_eq!(ix.rows_of(7), &[3]);
+        assert!(ix.rows_of(1).is_empty() && ix.rows_of(100).is_empty());
     }
 }

@@ -86,6 +86,18 @@ struct VectorData {
     ty: QType,
     attr: AttrCell,
     buf: Buffer,
+    cache: IndexCache,
+}
+
+/// A structure derived from a vector's elements (the hash index behind `g#`), built on
+/// first use and dropped whenever the elements change; copies start empty.
+#[derive(Default)]
+struct IndexCache(std::sync::OnceLock<Arc<dyn std::any::Any + Send + Sync>>);
+
+impl Clone for IndexCache {
+    fn clone(&self) -> Self {
+        IndexCache::default()
+    }
 }
 
 /// A typed vector of one of the 18 elementary types, in a shared 64-byte-aligned buffer.
@@ -99,7 +111,12 @@ pub struct Vector(Arc<VectorData>);
 
 impl Vector {
     fn from_parts(ty: QType, attr: Attr, buf: Buffer) -> Vector {
-        Vector(Arc::new(VectorData { ty, attr: AttrCell::new(attr), buf }))
+        Vector(Arc::new(VectorData {
+            ty,
+            attr: AttrCell::new(attr),
+            buf,
+            cache: IndexCache::default(),
+        }))
     }
 
     fn elem_size_of(ty: QType) -> usize {
@@ -304,12 +321,31 @@ impl Vector {
         }
     }
 
+    /// A structure derived from the elements, built by `build` on first use and kept with
+    /// the vector (shared by its clones) until the elements change. A cache holding another
+    /// type is left alone and the structure built afresh.
+    pub fn cached<T: std::any::Any + Send + Sync>(
+        &self,
+        build: impl FnOnce(&Vector) -> T,
+    ) -> Arc<T> {
+        if let Some(c) = self.0.cache.0.get() {
+            if let Ok(t) = Arc::clone(c).downcast::<T>() {
+                return t;
+            }
+            return Arc::new(build(self));
+        }
+        let t = Arc::new(build(self));
+        let _ = self.0.cache.0.set(t.clone() as Arc<dyn std::any::Any + Send + Sync>);
+        t
+    }
+
     /// Mutable elements (copy-on-write: copies only when the buffer is shared). Clears the
     /// attribute, since the caller may break it.
     pub fn make_mut<E: Elem>(&mut self) -> &mut [E] {
         assert_eq!(std::mem::size_of::<E>(), self.elem_size(), "element size of {:?}", self.ty());
         let data = Arc::make_mut(&mut self.0);
         data.attr.set(Attr::None);
+        data.cache = IndexCache::default();
         match data.buf.typed_mut() {
             Some(s) => s,
             None => unreachable!("owned buffers are 64-byte aligned"),
@@ -321,6 +357,7 @@ impl Vector {
         assert_eq!(std::mem::size_of::<E>(), self.elem_size(), "element size of {:?}", self.ty());
         let data = Arc::make_mut(&mut self.0);
         data.attr.set(Attr::None);
+        data.cache = IndexCache::default();
         data.buf.extend_from_slice(elems_as_bytes(elems));
     }
 

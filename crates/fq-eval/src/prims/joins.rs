@@ -419,7 +419,34 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
     let t1time = time_slice(&t1v)?;
     let t2time = time_slice(&t2v)?;
     let sorted = fq_kernels::asof::is_sorted(&t1time) && fq_kernels::asof::is_sorted(&t2time);
-    let direct = if sorted && keys.len() == 2 {
+    // `g#`/`p#` on t2's symbol column: look each probe's symbol up in the index and search
+    // only that symbol's rows (the rows of other symbols are never touched).
+    let indexed = if keys.len() == 2 {
+        match (col(&n1, &c1, keys[0])?, col(&n2, &c2, keys[0])?) {
+            (Value::Vector(p), Value::Vector(q))
+                if p.ty() == QType::SYMBOL && crate::grouping::indexed(q) =>
+            {
+                let ix = crate::grouping::sym_index(q);
+                let ps = p.as_slice::<Sym>();
+                let mut pos = vec![-1i64; ps.len()];
+                for (r, out) in pos.iter_mut().enumerate() {
+                    let rows = ix.rows_of(ps[r].id() as usize);
+                    let t = t1time[r];
+                    let k = rows.partition_point(|&q| t2time[q as usize] <= t);
+                    if k > 0 {
+                        *out = i64::from(rows[k - 1]);
+                    }
+                }
+                Some(pos)
+            }
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let direct = if indexed.is_some() {
+        indexed
+    } else if sorted && keys.len() == 2 {
         let (a, b) = (plain(col(&n1, &c1, keys[0])?)?, plain(col(&n2, &c2, keys[0])?)?);
         match (&a, &b) {
             (Value::Vector(p), Value::Vector(q))
