@@ -436,8 +436,10 @@ def main():
         if e == "ferroq":
             results[e] = ferroq_worker(argparse.Namespace(data=tmp, reps=args.reps))
             continue
+        # One thread per engine (Polars reads its pool size at import).
+        env = dict(os.environ, POLARS_MAX_THREADS="1", OMP_NUM_THREADS="1")
         p = subprocess.run([sys.executable, __file__, "--worker", e, "--data", tmp, "--reps", str(args.reps)],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env=env)
         sys.stderr.write(p.stderr)
         if p.returncode != 0:
             print(f"[{e}] failed", file=sys.stderr)
