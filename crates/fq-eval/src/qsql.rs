@@ -83,6 +83,18 @@ pub(crate) fn column_field(i: &mut Interp, col: Sym, field: Sym) -> Option<QResu
         Ok(v) => v,
         Err(e) => return Some(Err(e)),
     };
+    // A foreign key: the column of the keyed table the enumeration points into.
+    if let Value::Enum(e) = &v {
+        if let Some(Value::Dict(d)) = i.get(e.domain_name) {
+            if let (Value::Table(k), Value::Table(vt)) = (&d.keys, &d.values) {
+                let target = vt.column(field).or_else(|| k.column(field)).cloned();
+                return Some(match target {
+                    Some(c) => index1(&c, &Value::Vector(e.indices.clone())),
+                    None => Err(QError::Undefined(Arc::from(field.name().as_ref()))),
+                });
+            }
+        }
+    }
     let cast = fq_value::prim::binary_code("$").unwrap_or(10);
     Some(crate::prims::call_binary(i, cast, Value::Symbol(field), v))
 }

@@ -1384,6 +1384,13 @@ pub fn query_variadic(_: &mut Interp, args: Vec<Value>) -> QResult<Value> {
 
 /// `x in y`.
 pub fn in_(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    // Enumerations are looked up by their symbols.
+    if let Value::Enum(e) = &x {
+        return in_(i, e.resolve()?, y);
+    }
+    if let Value::Enum(e) = &y {
+        return in_(i, x, e.resolve()?);
+    }
     match &y {
         // A general list: is x (whole) an item of y? When y's items are atoms and x is a
         // list, iterate through x instead (as Find does).
