@@ -1249,6 +1249,40 @@ pub fn find(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             let n = atom_i64(a).ok_or(QError::Type)?;
             random(i, n, &y)
         }
+        (Value::Vector(xv), Value::Symbol(_) | Value::Vector(_)) if xv.ty() == QType::SYMBOL => {
+            // Symbols: the g#/u#/p# index when there is one, else a scan of the ids.
+            let xs = xv.as_slice::<Sym>();
+            let n = xs.len() as i64;
+            let one: Box<dyn Fn(Sym) -> i64> = if crate::grouping::indexed(xv) {
+                let ix = crate::grouping::sym_index(xv);
+                Box::new(move |s: Sym| {
+                    ix.rows_of(s.id() as usize).first().map_or(n, |&r| i64::from(r))
+                })
+            } else {
+                Box::new(move |s: Sym| xs.iter().position(|&e| e == s).map_or(n, |p| p as i64))
+            };
+            match &y {
+                Value::Symbol(s) => Ok(Value::Long(one(*s))),
+                Value::Vector(yv) if yv.ty() == QType::SYMBOL => {
+                    if yv.len() > 8 && !crate::grouping::indexed(xv) {
+                        let mut first: fq_value::hash::FxHashMap<Sym, i64> =
+                            fq_value::hash::FxHashMap::default();
+                        for (k, s) in xs.iter().enumerate().rev() {
+                            first.insert(*s, k as i64);
+                        }
+                        return Ok(longs(
+                            yv.as_slice::<Sym>()
+                                .iter()
+                                .map(|s| *first.get(s).unwrap_or(&n))
+                                .collect(),
+                        ));
+                    }
+                    Ok(longs(yv.as_slice::<Sym>().iter().map(|&s| one(s)).collect()))
+                }
+                Value::Vector(yv) => Ok(longs(vec![n; yv.len()])),
+                _ => Err(QError::Type),
+            }
+        }
         _ => {
             let its = items(&x).ok_or(QError::Type)?;
             let n = its.len() as i64;
