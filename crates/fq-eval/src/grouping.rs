@@ -469,6 +469,36 @@ pub fn indexed(v: &Vector) -> bool {
         )
 }
 
+/// True when [`fast_where`] answers `w` (without evaluating anything).
+pub fn is_fast_where(w: &Node, names: &[Sym], cols: &[Value]) -> bool {
+    let Node::Dyad(code, a, b) = w else { return false };
+    let (Some(Value::Vector(v)), Node::Const(k)) = (source_col(names, cols, a), &**b) else {
+        return false;
+    };
+    let eq = Some(*code) == prim::binary_code("=");
+    let within = Some(*code) == prim::binary_code("within");
+    let isin = Some(*code) == prim::binary_code("in");
+    match (v.ty().code(), k) {
+        (11, Value::Symbol(_)) => eq,
+        (11, Value::Vector(s)) => isin && s.ty() == QType::SYMBOL,
+        (7 | 12 | 16, k) if eq => k.qtype().code() == -v.ty().code(),
+        (7 | 12 | 16 | 6 | 13 | 14 | 17 | 18 | 19, Value::Vector(lh)) => {
+            within && lh.ty() == v.ty() && lh.len() == 2
+        }
+        _ => false,
+    }
+}
+
+/// True when `w` is answered by a binary search (`s#` within) or an index (`g#` =, in).
+pub fn is_indexed_where(w: &Node, names: &[Sym], cols: &[Value]) -> bool {
+    let Node::Dyad(code, a, _) = w else { return false };
+    let Some(Value::Vector(v)) = source_col(names, cols, a) else { return false };
+    if Some(*code) == prim::binary_code("within") {
+        return v.attr() == fq_value::Attr::Sorted;
+    }
+    indexed(v)
+}
+
 /// Rows kept by a simple constraint on a column, computed without building a boolean
 /// vector: `c=atom` (symbols, integral and temporal types of the atom's own type),
 /// `c within (lo;hi)` (a binary search when `c` is `s#`), `c in syms`. `rows`: the rows
@@ -486,12 +516,8 @@ pub fn fast_where(
     let eq = Some(*code) == prim::binary_code("=");
     let within = Some(*code) == prim::binary_code("within");
     let isin = Some(*code) == prim::binary_code("in");
-    let pick = |f: &dyn Fn(usize) -> bool| -> Vec<i64> {
-        match rows {
-            Some(r) => r.iter().copied().filter(|&x| f(x as usize)).collect(),
-            None => (0..v.len()).filter(|&x| f(x)).map(|x| x as i64).collect(),
-        }
-    };
+    let n = v.len();
+    let pick = |f: &dyn Fn(usize) -> bool| -> Vec<i64> { pick_rows(n, rows, f) };
     match (v.ty().code(), k) {
         (11, Value::Symbol(s)) if eq && rows.is_none() && indexed(v) => {
             let ix = sym_index(v);
@@ -513,7 +539,10 @@ pub fn fast_where(
         }
         (11, Value::Symbol(s)) if eq => {
             let xs = v.as_slice::<Sym>();
-            Some(pick(&|r| xs[r] == *s))
+            Some(match rows {
+                None => scan(xs, |x| x == *s),
+                Some(_) => pick(&|r| xs[r] == *s),
+            })
         }
         (11, Value::Vector(set)) if isin && set.ty() == QType::SYMBOL => {
             let set = set.as_slice::<Sym>();
@@ -538,7 +567,10 @@ pub fn fast_where(
                 let e = xs.partition_point(|&x| x <= hi);
                 return Some((s as i64..e.max(s) as i64).collect());
             }
-            Some(pick(&|r| xs[r] >= lo && xs[r] <= hi))
+            Some(match rows {
+                None => scan(xs, |x| x >= lo && x <= hi),
+                Some(_) => pick(&|r| xs[r] >= lo && xs[r] <= hi),
+            })
         }
         (6 | 13 | 14 | 17 | 18 | 19, Value::Vector(lh))
             if within && lh.ty() == v.ty() && lh.len() == 2 =>
@@ -554,4 +586,23 @@ pub fn fast_where(
         }
         _ => None,
     }
+}
+
+fn pick_rows(n: usize, rows: Option<&[i64]>, f: &dyn Fn(usize) -> bool) -> Vec<i64> {
+    match rows {
+        Some(r) => r.iter().copied().filter(|&x| f(x as usize)).collect(),
+        None => (0..n).filter(|&x| f(x)).map(|x| x as i64).collect(),
+    }
+}
+
+/// Positions of the items satisfying `f`, in a tight loop over the slice.
+#[inline]
+fn scan<T: Copy>(xs: &[T], f: impl Fn(T) -> bool) -> Vec<i64> {
+    let mut out = Vec::new();
+    for (k, &x) in xs.iter().enumerate() {
+        if f(x) {
+            out.push(k as i64);
+        }
+    }
+    out
 }

@@ -175,7 +175,16 @@ fn make_keyed(names: Vec<Sym>, cols: Vec<Value>, nkeys: usize) -> QResult<Value>
 /// Rows kept by the where phrase (absolute row numbers), `None` when there is none.
 fn apply_wheres(i: &mut Interp, q: &QueryNode, src: &Source, fr: &mut [Value]) -> R {
     let mut rows: Option<Value> = None;
-    for w in &q.wheres {
+    // Constraints the kernels evaluate are pure, so within the leading run of them the
+    // ones answered by a binary search or an index go first: same rows, less work.
+    let lead = q
+        .wheres
+        .iter()
+        .take_while(|w| crate::grouping::is_fast_where(w, &src.names, &src.cols))
+        .count();
+    let mut order: Vec<&Node> = q.wheres.iter().collect();
+    order[..lead].sort_by_key(|w| !crate::grouping::is_indexed_where(w, &src.names, &src.cols));
+    for w in order {
         if let Some(keep) =
             crate::grouping::fast_where(w, &src.names, &src.cols, rows.as_ref().map(row_slice))
         {
