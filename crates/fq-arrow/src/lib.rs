@@ -55,3 +55,41 @@ pub(crate) fn type_error(column: &str, what: impl std::fmt::Display) -> QError {
 pub(crate) fn arrow_error(e: arrow_schema::ArrowError) -> QError {
     QError::Signal(format!("arrow: {e}").into())
 }
+
+/// An empty vector with room for `n` items, for an output about to be written in full.
+///
+/// Large outputs are advised onto transparent huge pages: a freshly mapped 100 MB column
+/// otherwise costs ~25,000 page faults, which dominate an epoch-shift loop (4–5x slower
+/// than the loop itself on a VM).
+pub(crate) fn output_vec<T>(n: usize) -> Vec<T> {
+    let v = Vec::with_capacity(n);
+    advise_huge_pages(v.as_ptr() as usize, n.saturating_mul(std::mem::size_of::<T>()));
+    v
+}
+
+#[cfg(target_os = "linux")]
+fn advise_huge_pages(addr: usize, len: usize) {
+    const HUGE: usize = 2 << 20;
+    const MADV_HUGEPAGE: std::ffi::c_int = 14;
+    extern "C" {
+        fn madvise(
+            addr: *mut std::ffi::c_void,
+            len: usize,
+            advice: std::ffi::c_int,
+        ) -> std::ffi::c_int;
+    }
+    if len < 4 * HUGE {
+        return;
+    }
+    let start = addr.next_multiple_of(HUGE);
+    let end = (addr + len) & !(HUGE - 1);
+    if end > start {
+        // SAFETY: [start, end) lies inside an allocation the caller owns; MADV_HUGEPAGE
+        // changes only how the kernel backs those pages, never their contents or validity,
+        // and a refusal (an old kernel, THP disabled) is harmless, so the result is ignored.
+        unsafe { madvise(start as *mut std::ffi::c_void, end - start, MADV_HUGEPAGE) };
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge_pages(_addr: usize, _len: usize) {}

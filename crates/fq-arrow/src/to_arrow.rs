@@ -124,7 +124,8 @@ where
     E: Elem,
 {
     let src = v.as_slice::<E>();
-    let out: Vec<T::Native> = src.iter().map(|&x| f(x)).collect();
+    let mut out: Vec<T::Native> = crate::output_vec(src.len());
+    out.extend(src.iter().map(|&x| f(x)));
     let nulls = validity(opts, src, is_null);
     primitive::<T>(ScalarBuffer::from(out), nulls)
 }
@@ -316,30 +317,27 @@ fn symbol_strings(syms: &[Sym], nulls: Option<NullBuffer>) -> ArrayRef {
 fn sym_dictionary(syms: &[Sym], nulls: Option<NullBuffer>) -> QResult<ArrayRef> {
     let mut distinct: Vec<Sym> = Vec::new();
     let max_id = syms.iter().map(|s| s.id()).max().unwrap_or(0) as usize;
-    let keys: Vec<i32> = if max_id <= syms.len().saturating_mul(4).max(1 << 16) {
+    let mut keys: Vec<i32> = crate::output_vec(syms.len());
+    if max_id <= syms.len().saturating_mul(4).max(1 << 16) {
         // Direct table from symbol id to code: one load per row.
         let mut code = vec![u32::MAX; max_id + 1];
-        syms.iter()
-            .map(|s| {
-                let c = &mut code[s.id() as usize];
-                if *c == u32::MAX {
-                    *c = distinct.len() as u32;
-                    distinct.push(*s);
-                }
-                *c as i32
-            })
-            .collect()
+        keys.extend(syms.iter().map(|s| {
+            let c = &mut code[s.id() as usize];
+            if *c == u32::MAX {
+                *c = distinct.len() as u32;
+                distinct.push(*s);
+            }
+            *c as i32
+        }));
     } else {
         let mut code: FxHashMap<Sym, i32> = FxHashMap::default();
-        syms.iter()
-            .map(|s| {
-                *code.entry(*s).or_insert_with(|| {
-                    distinct.push(*s);
-                    distinct.len() as i32 - 1
-                })
+        keys.extend(syms.iter().map(|s| {
+            *code.entry(*s).or_insert_with(|| {
+                distinct.push(*s);
+                distinct.len() as i32 - 1
             })
-            .collect()
-    };
+        }));
+    }
     let values = symbol_strings(&distinct, None);
     let keys = PrimitiveArray::<Int32Type>::try_new(ScalarBuffer::from(keys), nulls)
         .map_err(crate::arrow_error)?;

@@ -31,6 +31,8 @@ use fq_value::{
     GENERIC_NULL,
 };
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// How Arrow string columns (Utf8, LargeUtf8, Utf8View and dictionaries of them) become q
 /// values, unless the field's [`QTYPE_KEY`] metadata says otherwise.
@@ -79,9 +81,9 @@ pub fn batches_to_table(
     batches: &[RecordBatch],
     opts: &ToQOptions,
 ) -> QResult<Table> {
-    let mut names = Vec::with_capacity(schema.fields().len());
-    let mut columns = Vec::with_capacity(schema.fields().len());
-    for (i, field) in schema.fields().iter().enumerate() {
+    let fields = schema.fields();
+    let column = |i: usize| -> QResult<Value> {
+        let field = &fields[i];
         let mut parts = Vec::with_capacity(batches.len());
         for b in batches {
             let col = b.columns().get(i).ok_or(QError::Length)?;
@@ -90,15 +92,53 @@ pub fn batches_to_table(
             }
             parts.push(field_to_q(field, col.as_ref(), opts)?);
         }
-        let col = if parts.is_empty() {
-            field_to_q(field, new_empty_array(field.data_type()).as_ref(), opts)?
+        if parts.is_empty() {
+            field_to_q(field, new_empty_array(field.data_type()).as_ref(), opts)
         } else {
-            concat(parts)?
-        };
-        names.push(Sym::new(field.name()));
-        columns.push(col);
-    }
+            concat(parts)
+        }
+    };
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let columns = in_parallel(fields.len(), rows.saturating_mul(fields.len()), column)?;
+    let names: Vec<Sym> = fields.iter().map(|f| Sym::new(f.name())).collect();
     Table::new(Vector::syms(&names), columns)
+}
+
+/// Run `f` on `0..n`, on up to four threads when `work` (cells to convert) is large
+/// enough to pay for them: columns convert independently, and the heavy ones (an epoch
+/// shift, a dictionary gather) are bound by memory and page faults, not one core.
+fn in_parallel<T: Send>(
+    n: usize,
+    work: usize,
+    f: impl Fn(usize) -> QResult<T> + Sync,
+) -> QResult<Vec<T>> {
+    const MIN_WORK: usize = 1 << 21;
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(4).min(n);
+    if threads <= 1 || work < MIN_WORK {
+        return (0..n).map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<QResult<T>>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    let worker = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(slot) = slots.get(i) else { break };
+        let r = f(i);
+        *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(r);
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            // A thread that cannot be started leaves its share to the others.
+            let _ = std::thread::Builder::new().spawn_scoped(s, worker);
+        }
+        worker();
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            let r = m.into_inner().unwrap_or_else(PoisonError::into_inner);
+            r.unwrap_or_else(|| Err(QError::internal("column not converted")))
+        })
+        .collect()
 }
 
 /// Concatenate converted batches of one column.
@@ -240,6 +280,8 @@ fn convert(array: &dyn Array, tag: Option<u8>, name: &str, opts: &ToQOptions) ->
             let ranges = (0..a.len()).map(|i| (i * width, if a.is_null(i) { 0 } else { width }));
             nested(&child, ranges)?
         }
+        // A Null column has no buffers to bound its claimed length: cap it.
+        DataType::Null if array.len() > 1 << 24 => return Err(QError::Limit),
         DataType::Null => Value::list(vec![GENERIC_NULL; array.len()]),
         _ => return Err(unsupported()),
     };
@@ -311,7 +353,8 @@ where
     Ok(Value::Vector(match nulls_of(array) {
         None => adopt(ty, a.values()),
         Some(nulls) => {
-            let mut v = a.values().to_vec();
+            let mut v = crate::output_vec(a.len());
+            v.extend_from_slice(a.values());
             patch_nulls(&mut v, nulls, null);
             Vector::from_vec(ty, v)
         }
@@ -326,7 +369,8 @@ where
     E: Elem,
 {
     let a = primitive::<T>(array)?;
-    let mut v: Vec<E> = a.values().iter().map(|&x| f(x)).collect();
+    let mut v: Vec<E> = crate::output_vec(a.len());
+    v.extend(a.values().iter().map(|&x| f(x)));
     if let Some(nulls) = nulls_of(array) {
         patch_nulls(&mut v, nulls, null);
     }
@@ -518,8 +562,8 @@ fn dictionary<K: ArrowDictionaryKeyType>(
     match &values {
         Value::Vector(v) if v.ty() == QType::SYMBOL => {
             let map: &[Sym] = v.as_slice();
-            let mut out: Vec<Sym> =
-                keys.iter().map(|k| map.get(k.as_usize()).copied().unwrap_or(Sym::EMPTY)).collect();
+            let mut out: Vec<Sym> = crate::output_vec(keys.len());
+            out.extend(keys.iter().map(|k| map.get(k.as_usize()).copied().unwrap_or(Sym::EMPTY)));
             if let Some(nulls) = key_nulls {
                 patch_nulls(&mut out, nulls, Sym::EMPTY);
             }
