@@ -8,7 +8,15 @@
 //!
 //! Rows default to 10,000,000; set `FQ_ARROW_BENCH_ROWS` to change (12,000,000 matches the
 //! Polars `pl.from_arrow` comparison in `bench/arrow_from_arrow.py`). Besides criterion's
-//! report, each group prints its rows/s from a few timed runs.
+//! report, each direction (and each column, Arrow → q) prints its rows/s from a few timed
+//! runs.
+//!
+//! Fresh output memory dominates: the converted time and sym columns are new allocations,
+//! and first-touch page faults cost more than the loops that fill them (fq-arrow advises
+//! big outputs onto transparent huge pages to cut that). An allocator that keeps freed
+//! memory for reuse, as jemalloc (Polars) and kdb+'s own allocator do, removes most of the
+//! rest: set `FQ_ARROW_BENCH_RETAIN=1` to make glibc malloc keep freed memory (mallopt
+//! `M_MMAP_THRESHOLD` 1 GiB, no trimming) and compare.
 //!
 //! `cargo bench -p fq-arrow`
 
@@ -83,7 +91,29 @@ fn report(what: &str, n: usize, mut f: impl FnMut()) {
     );
 }
 
+/// Make glibc's malloc keep freed memory for reuse instead of unmapping it.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn retain_freed_memory() {
+    extern "C" {
+        fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+    }
+    const M_TRIM_THRESHOLD: std::ffi::c_int = -1;
+    const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
+    // SAFETY: mallopt only tunes glibc malloc's policy; called before the bench allocates.
+    unsafe {
+        mallopt(M_MMAP_THRESHOLD, 1 << 30);
+        mallopt(M_TRIM_THRESHOLD, -1);
+    }
+    println!("glibc malloc: retaining freed memory");
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn retain_freed_memory() {}
+
 fn convert(c: &mut Criterion) {
+    if std::env::var_os("FQ_ARROW_BENCH_RETAIN").is_some() {
+        retain_freed_memory();
+    }
     let n = rows();
     let batch = trades(n);
     let q: Value = batch_to_table(&batch, &ToQOptions::default()).expect("to q").into();
