@@ -21,6 +21,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 mkdir -p target
 cargo test --workspace --locked 2>&1 | tee target/test-output.txt
+# fq-eval's optional `.arrow` namespace, on its own (the workspace run also builds it, since
+# fq-cli enables the feature; this keeps it covered should that change).
+cargo test -p fq-eval --features arrow --locked 2>&1 | tee -a target/test-output.txt
 
 # Refuse a run that executed no test at all.
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' target/test-output.txt | awk '{s+=$4} END {print s+0}')

@@ -51,6 +51,10 @@ static LAMBDAS: &[(&str, &str)] = &[
 
 /// The value of `.Q.name`, if ferroq defines it.
 pub fn var(s: Sym) -> Option<Value> {
+    #[cfg(feature = "arrow")]
+    if let Some(v) = crate::arrowq::var(s) {
+        return Some(v);
+    }
     let name = s.as_bytes().strip_prefix(b".Q.")?;
     let name = std::str::from_utf8(name).ok()?;
     let text = match name {
@@ -71,6 +75,10 @@ pub fn var(s: Sym) -> Option<Value> {
 
 /// `x!y`, with ferroq's internal functions for `.Q` taken out first.
 pub fn bang(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    #[cfg(feature = "arrow")]
+    if let Value::Long(n @ crate::arrowq::FIRST..=crate::arrowq::LAST) = x {
+        return crate::arrowq::call(i, n, y);
+    }
     let Value::Long(n @ -1009..=-1000) = x else { return crate::prims::list::bang(i, x, y) };
     match n {
         NATIVE_S => Ok(Value::string(&console_text(i, &y))),

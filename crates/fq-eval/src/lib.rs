@@ -4,6 +4,8 @@
 //! `fq-syntax`, compiled to [`node::Node`]s (locals resolved to slots, primitives to
 //! codes) and evaluated by a tree walker. All IO goes through a [`Host`].
 
+#[cfg(feature = "arrow")]
+mod arrowq;
 mod atomic;
 pub mod compile;
 mod convert;
