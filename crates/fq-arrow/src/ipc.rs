@@ -145,6 +145,60 @@ pub fn read_ipc_file(bytes: &[u8], opts: &ToQOptions) -> QResult<Table> {
     })
 }
 
+/// Read an Arrow IPC file held in an Arrow buffer, without copying: the record batches'
+/// buffers are slices of `buf` (so fixed-width columns stay in the file's memory).
+pub fn read_ipc_file_buffer(buf: arrow_buffer::Buffer, opts: &ToQOptions) -> QResult<Table> {
+    check_file(buf.as_slice())?;
+    guarded(|| {
+        let n = buf.len();
+        let mut tail = [0u8; 10];
+        tail.copy_from_slice(&buf[n - 10..]);
+        let footer_len = read_footer_length(tail).map_err(arrow_error)?;
+        let footer_start = n - 10 - footer_len;
+        let footer = root_as_footer(&buf[footer_start..n - 10]).map_err(|e| corrupt(e))?;
+        let fb_schema = footer.schema().ok_or_else(|| corrupt("no schema"))?;
+        let schema =
+            std::sync::Arc::new(arrow_ipc::convert::try_fb_to_schema(fb_schema).map_err(arrow_error)?);
+        let mut decoder = arrow_ipc::reader::FileDecoder::new(schema.clone(), footer.version());
+        for block in footer.dictionaries().iter().flatten() {
+            let len = block.bodyLength() as usize + block.metaDataLength() as usize;
+            let data = buf.slice_with_length(block.offset() as usize, len);
+            decoder.read_dictionary(block, &data).map_err(arrow_error)?;
+        }
+        let mut batches = Vec::new();
+        for block in footer.recordBatches().iter().flatten() {
+            let len = block.bodyLength() as usize + block.metaDataLength() as usize;
+            let data = buf.slice_with_length(block.offset() as usize, len);
+            if let Some(b) = decoder.read_record_batch(block, &data).map_err(arrow_error)? {
+                batches.push(b);
+            }
+        }
+        batches_to_table(&schema, &batches, opts)
+    })
+}
+
+/// Read an Arrow IPC file from disk through a memory map: nothing is read up front, and
+/// fixed-width columns are adopted straight from the mapped pages.
+pub fn read_file_mapped(path: impl AsRef<Path>, opts: &ToQOptions) -> QResult<Table> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|e| os_error(&path.display().to_string(), &e))?;
+    // SAFETY: the map is read-only and private to this process; as with kdb+'s mapped
+    // files, the file must not be truncated or rewritten while tables read from it live.
+    let map = unsafe { memmap2::Mmap::map(&file) }
+        .map_err(|e| os_error(&path.display().to_string(), &e))?;
+    if map.is_empty() {
+        return Err(corrupt("not an Arrow IPC file"));
+    }
+    let len = map.len();
+    let ptr = std::ptr::NonNull::new(map.as_ptr() as *mut u8).ok_or_else(|| corrupt("empty map"))?;
+    // SAFETY: `ptr` and `len` describe the mapping, which the Arc keeps alive as long as
+    // any buffer sliced from it.
+    let buf = unsafe {
+        arrow_buffer::Buffer::from_custom_allocation(ptr, len, std::sync::Arc::new(map))
+    };
+    read_ipc_file_buffer(buf, opts)
+}
+
 /// Read an Arrow IPC stream (all its record batches) into one q table.
 pub fn read_ipc_stream(bytes: &[u8], opts: &ToQOptions) -> QResult<Table> {
     check_stream(bytes)?;

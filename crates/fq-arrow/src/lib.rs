@@ -22,10 +22,15 @@
 use fq_value::QError;
 
 pub mod ipc;
+/// Arrow's buffer type, for callers handing bytes to [`read_ipc_file_buffer`].
+pub use arrow_buffer::Buffer as ArrowBuffer;
 pub mod to_arrow;
 pub mod to_q;
 
-pub use ipc::{read_ipc_file, read_ipc_stream, write_ipc_file, write_ipc_stream};
+pub use ipc::{
+    read_file_mapped, read_ipc_file, read_ipc_file_buffer, read_ipc_stream, write_ipc_file,
+    write_ipc_stream,
+};
 pub use to_arrow::{table_to_batch, value_to_array, SymbolsAs, ToArrowOptions};
 pub use to_q::{array_to_q, batch_to_table, batches_to_table, StringsAs, ToQOptions};
 

@@ -3,7 +3,7 @@
 //! Zero-copy rule: a fixed-width column whose values q stores with the same bits (long,
 //! float, int, short, real, byte, guid, second, time, timespan) and that has no nulls is
 //! adopted: the q vector wraps the Arrow buffer and keeps it alive. fq-value's foreign
-//! buffers must be 16-byte aligned, so a column whose data pointer is not (a slice at an
+//! buffers must be 8-byte aligned, so a column whose data pointer is not (a slice at an
 //! odd offset, an oddly padded IPC file) is copied instead. A column with nulls is copied
 //! once and the null slots are overwritten with q's null of the type. Temporal columns
 //! are always copied, shifting epochs in one tight loop.
@@ -330,11 +330,11 @@ fn adopt<E: Elem + ArrowNativeType>(ty: QType, values: &ScalarBuffer<E>) -> Vect
     let buf = values.inner();
     let ptr = NonNull::new(buf.as_ptr().cast_mut());
     match ptr {
-        Some(ptr) if !buf.is_empty() && (ptr.as_ptr() as usize).is_multiple_of(16) => {
+        Some(ptr) if !buf.is_empty() && (ptr.as_ptr() as usize).is_multiple_of(8) => {
             // SAFETY: an Arrow `Buffer` is immutable shared memory, valid for `buf.len()`
             // bytes while any clone of it lives; the clone moved into the owner keeps it
             // alive (and unwritten) for as long as the RawBuffer exists. The pointer is
-            // 16-byte aligned, as `from_foreign` requires.
+            // 8-byte aligned, as `from_foreign` requires.
             let raw = unsafe { RawBuffer::from_foreign(ptr, buf.len(), Box::new(buf.clone())) };
             Vector::from_buffer(ty, Buffer::from_raw(raw))
                 .unwrap_or_else(|_| Vector::new(ty, values.as_ref()))
@@ -469,10 +469,10 @@ fn guids(array: &dyn Array) -> QResult<Value> {
         (Some(ptr), None)
             if bytes.len() == a.len() * 16
                 && !bytes.is_empty()
-                && (ptr.as_ptr() as usize).is_multiple_of(16) =>
+                && (ptr.as_ptr() as usize).is_multiple_of(8) =>
         {
             // SAFETY: as in `adopt`: the Arrow buffer clone keeps the immutable memory
-            // alive for the RawBuffer's lifetime; the pointer is 16-byte aligned.
+            // alive for the RawBuffer's lifetime; the pointer is 8-byte aligned.
             let raw = unsafe { RawBuffer::from_foreign(ptr, bytes.len(), Box::new(bytes.clone())) };
             Vector::from_buffer(QType::GUID, Buffer::from_raw(raw)).ok()
         }

@@ -8,6 +8,11 @@ use fq_value::QError;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
+/// mimalloc keeps freed memory for reuse (as kdb+'s own allocator does), so rebuilding a
+/// table does not page-fault its way through fresh memory each time.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const HELP: &str = "\
 ferroq — an Arrow-native, kdb+-compatible time-series database
 

@@ -52,9 +52,12 @@ pub fn call(i: &mut Interp, n: i64, x: Value) -> QResult<Value> {
                     _ => return Err(QError::Domain),
                 }
             }
+            if n == READ && i.host.real_files() {
+                return Ok(fq_arrow::read_file_mapped(&path, &opts)?.into());
+            }
             let bytes = i.host.read_file(&path).map_err(|e| ipc::os_error(&path, &e))?;
             let t = if n == READ {
-                fq_arrow::read_ipc_file(&bytes, &opts)?
+                fq_arrow::read_ipc_file_buffer(arrow_buffer_from(bytes), &opts)?
             } else {
                 fq_arrow::read_ipc_stream(&bytes, &opts)?
             };
@@ -174,4 +177,9 @@ mod tests {
         let e = i.eval_str(".arrow.write[`:x.arrow;([]f:(1;`a))]").err().map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.starts_with("'nyi") && e.contains("column f")));
     }
+}
+
+/// An Arrow buffer adopting the bytes (no copy).
+fn arrow_buffer_from(bytes: Vec<u8>) -> fq_arrow::ArrowBuffer {
+    fq_arrow::ArrowBuffer::from_vec(bytes)
 }

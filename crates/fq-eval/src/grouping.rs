@@ -606,3 +606,57 @@ fn scan<T: Copy>(xs: &[T], f: impl Fn(T) -> bool) -> Vec<i64> {
     }
     out
 }
+
+/// `select first c, last c, count i… by s from t` with one symbol key: first and last
+/// rows and counts per symbol in one pass (no per-row group ids), then the columns
+/// gathered at those rows. `None` when the query is not of that shape.
+pub fn first_last_by(
+    cols: &[(Sym, Node)],
+    by: &[(Sym, Node)],
+    names: &[Sym],
+    src_cols: &[Value],
+    rows: Option<&[i64]>,
+) -> QResult<Option<(Value, Vec<Value>)>> {
+    let [(_, key)] = by else { return Ok(None) };
+    let Some(Value::Vector(kv)) = source_col(names, src_cols, key) else { return Ok(None) };
+    if kv.ty() != QType::SYMBOL || cols.is_empty() {
+        return Ok(None);
+    }
+    for (_, e) in cols {
+        let ok = match e {
+            Node::Monad(code, a) => match agg_of(*code) {
+                Some(Agg::First | Agg::Last) => source_col(names, src_cols, a).is_some(),
+                Some(Agg::Count) => is_virtual_i(names, a) || source_col(names, src_cols, a).is_some(),
+                _ => false,
+            },
+            _ => false,
+        };
+        if !ok {
+            return Ok(None);
+        }
+    }
+    let syms = kv.as_slice::<Sym>();
+    let domain = fq_value::sym::symbol_count() as usize + 1;
+    let (firsts, lasts, counts) =
+        group::first_last_count_by(syms, rows, domain, |s: Sym| s.id() as usize);
+    // Groups in ascending symbol order.
+    let mut order: Vec<usize> = (0..firsts.len()).collect();
+    order.sort_by(|&a, &b| {
+        syms[firsts[a] as usize].as_bytes().cmp(syms[firsts[b] as usize].as_bytes())
+    });
+    let pick = |v: &[u32]| longs(order.iter().map(|&g| i64::from(v[g])).collect());
+    let key_col = index1(&Value::Vector(kv.clone()), &pick(&firsts))?;
+    let mut out = Vec::with_capacity(cols.len());
+    for (_, e) in cols {
+        let Node::Monad(code, a) = e else { return Err(QError::Type) };
+        out.push(match agg_of(*code) {
+            Some(Agg::Count) => longs(order.iter().map(|&g| counts[g]).collect()),
+            Some(kind) => {
+                let c = source_col(names, src_cols, a).ok_or(QError::Type)?;
+                index1(c, &pick(if kind == Agg::First { &firsts } else { &lasts }))?
+            }
+            None => return Err(QError::Type),
+        });
+    }
+    Ok(Some((key_col, out)))
+}

@@ -16,6 +16,11 @@ pub trait Host: Send {
     }
     /// Read a whole file.
     fn read_file(&mut self, path: &str) -> std::io::Result<Vec<u8>>;
+    /// True when paths name real files on disk (which may then be memory-mapped) rather
+    /// than files only this host knows.
+    fn real_files(&self) -> bool {
+        false
+    }
     /// Write a whole file.
     fn write_file(&mut self, path: &str, data: &[u8]) -> std::io::Result<()>;
     /// Nanoseconds since 2000.01.01 UTC.
@@ -104,6 +109,9 @@ impl Host for NativeHost {
     }
     fn read_file(&mut self, path: &str) -> std::io::Result<Vec<u8>> {
         std::fs::read(path)
+    }
+    fn real_files(&self) -> bool {
+        true
     }
     fn write_file(&mut self, path: &str, data: &[u8]) -> std::io::Result<()> {
         std::fs::write(path, data)

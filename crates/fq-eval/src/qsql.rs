@@ -172,17 +172,43 @@ fn make_keyed(names: Vec<Sym>, cols: Vec<Value>, nkeys: usize) -> QResult<Value>
     Value::keyed_table(k, v)
 }
 
+/// True for an expression that only reads variables (not columns of the table): a
+/// constant, a local or global, or a list of those. Reading it early changes nothing.
+fn lookup_only(n: &Node, names: &[Sym]) -> bool {
+    match n {
+        Node::Const(_) | Node::Local(_) | Node::Global(_) => true,
+        Node::Col(s, fb) => !names.contains(s) && s.as_bytes() != b"i" && lookup_only(fb, names),
+        Node::List(xs) => xs.iter().all(|x| lookup_only(x, names)),
+        _ => false,
+    }
+}
+
 /// Rows kept by the where phrase (absolute row numbers), `None` when there is none.
 fn apply_wheres(i: &mut Interp, q: &QueryNode, src: &Source, fr: &mut [Value]) -> R {
     let mut rows: Option<Value> = None;
+    // `col op y` where y only reads variables (`sym=s`, `time within (t0;t1)`): read y
+    // now, so the kernels see a constant.
+    let resolved: Vec<Node> = q
+        .wheres
+        .iter()
+        .map(|w| match w {
+            Node::Dyad(code, a, b) if lookup_only(b, &src.names) && !matches!(**b, Node::Const(_)) => {
+                let frame = QFrame::new(&src.names, &src.cols, None, src.rows);
+                match in_frame(i, frame, b, fr) {
+                    Ok(v) => Node::Dyad(*code, a.clone(), Box::new(Node::Const(v))),
+                    Err(_) => w.clone(),
+                }
+            }
+            w => w.clone(),
+        })
+        .collect();
     // Constraints the kernels evaluate are pure, so within the leading run of them the
     // ones answered by a binary search or an index go first: same rows, less work.
-    let lead = q
-        .wheres
+    let lead = resolved
         .iter()
         .take_while(|w| crate::grouping::is_fast_where(w, &src.names, &src.cols))
         .count();
-    let mut order: Vec<&Node> = q.wheres.iter().collect();
+    let mut order: Vec<&Node> = resolved.iter().collect();
     order[..lead].sort_by_key(|w| !crate::grouping::is_indexed_where(w, &src.names, &src.cols));
     for w in order {
         if let Some(keep) =
@@ -450,8 +476,20 @@ fn select_by(
     rows: Option<Value>,
     fr: &mut [Value],
 ) -> QResult<Value> {
-    let g = group_rows(i, by, src, &rows, fr, true)?;
     let knames: Vec<Sym> = by.iter().map(|(n, _)| *n).collect();
+    if let Some((key, vals)) = crate::grouping::first_last_by(
+        &q.cols,
+        by,
+        &src.names,
+        &src.cols,
+        rows.as_ref().map(row_slice),
+    )? {
+        let k = Table::new(Vector::syms(&knames), vec![key])?;
+        let names: Vec<Sym> = q.cols.iter().map(|(n, _)| *n).collect();
+        let v = Table::new(Vector::syms(&names), vals)?;
+        return Value::keyed_table(k, v);
+    }
+    let g = group_rows(i, by, src, &rows, fr, true)?;
     let (vnames, vcols): (Vec<Sym>, Vec<Value>) = if q.cols.is_empty() {
         // No select phrase: the last row of each group.
         let lasts = longs(

@@ -209,6 +209,36 @@ pub fn dense_small_pair(
     (b, p, n as usize)
 }
 
+/// First row, last row and row count of each distinct key (keys in `0..domain`, read
+/// through `key`), in order of first appearance, in one pass and without per-row ids.
+/// `rows`: the rows to consider (all when `None`).
+pub fn first_last_count_by<K: Copy>(
+    keys: &[K],
+    rows: Option<&[i64]>,
+    domain: usize,
+    key: impl Fn(K) -> usize,
+) -> (Vec<u32>, Vec<u32>, Vec<i64>) {
+    let mut slot = vec![u32::MAX; domain];
+    let (mut firsts, mut lasts, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+    let mut visit = |r: usize| {
+        let s = &mut slot[key(keys[r])];
+        if *s == u32::MAX {
+            *s = firsts.len() as u32;
+            firsts.push(r as u32);
+            lasts.push(r as u32);
+            counts.push(1);
+        } else {
+            lasts[*s as usize] = r as u32;
+            counts[*s as usize] += 1;
+        }
+    };
+    match rows {
+        None => (0..keys.len()).for_each(&mut visit),
+        Some(rs) => rs.iter().for_each(|&r| visit(r as usize)),
+    }
+    (firsts, lasts, counts)
+}
+
 /// The rows of each distinct key, for keys in `0..domain` (symbol ids): the index behind
 /// `g#`. Rows of a key are in ascending order.
 pub struct GroupIndex {

@@ -16,7 +16,8 @@ pub const ALIGNMENT: usize = 64;
 ///
 /// # Safety
 /// Implementors must be `Copy`, have no padding and no invalid bit patterns (every byte
-/// sequence of `size_of::<Self>()` is a valid value), and alignment ≤ 16.
+/// sequence of `size_of::<Self>()` is a valid value), and alignment ≤ 8 (so memory aligned
+/// to 8 bytes, as Arrow IPC guarantees, can be viewed as any element type).
 pub unsafe trait Elem: Copy + Send + Sync + 'static {}
 
 // SAFETY: primitive integers and floats: no padding, every bit pattern valid, align ≤ 8.
@@ -44,6 +45,12 @@ unsafe impl Elem for [u8; 16] {}
 // SAFETY: `Sym` is `repr(transparent)` over u32; any u32 is a valid (possibly unknown) id,
 // and `Sym::as_bytes` tolerates unknown ids.
 unsafe impl Elem for crate::Sym {}
+
+// Every element type's alignment is at most 8 (the foreign-memory contract relies on it).
+const _: () = {
+    assert!(std::mem::align_of::<f64>() <= 8 && std::mem::align_of::<i64>() <= 8);
+    assert!(std::mem::align_of::<u64>() <= 8 && std::mem::align_of::<[u8; 16]>() == 1);
+};
 
 enum Owner {
     /// Memory this crate allocated with `ALIGNMENT`; freed on drop.
@@ -113,8 +120,9 @@ impl RawBuffer {
     ///
     /// # Safety
     /// `ptr` must be valid for reads of `len` bytes for the lifetime of `owner`, the memory
-    /// must not be written while this buffer exists, and `ptr` must be aligned to 16 bytes
-    /// (so that any [`Elem`] view is aligned) unless it is only viewed as bytes.
+    /// must not be written while this buffer exists, and `ptr` must be aligned to 8 bytes
+    /// (every [`Elem`] has alignment ≤ 8, so any view is aligned) unless it is only viewed
+    /// as bytes.
     pub unsafe fn from_foreign(
         ptr: NonNull<u8>,
         len: usize,

@@ -2278,6 +2278,9 @@ pub fn tables(i: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `system "cmd"`.
 pub fn system(i: &mut Interp, x: Value) -> QResult<Value> {
+    if let Value::Char(c) = x {
+        return crate::system::command(i, &char::from(c).to_string());
+    }
     let Value::Vector(v) = &x else { return Err(QError::Type) };
     if v.ty() != QType::CHAR {
         return Err(QError::Type);
