@@ -1,9 +1,9 @@
 //! The interpreter: one workspace of globals, evaluated one expression at a time.
 
 use crate::atomic::collapse;
-use crate::compile::{proto_of, Compiler};
+use crate::compile::{compiled, proto_of, Compiler};
 use crate::host::Host;
-use crate::node::{Node, Target};
+use crate::node::{Node, Proto, Target};
 use crate::prims;
 use fq_value::hash::FxHashMap;
 use fq_value::{Adverb, QError, QResult, Sym, Table, Value, Vector, GENERIC_NULL};
@@ -23,6 +23,52 @@ impl From<QError> for Ctrl {
 }
 
 pub(crate) type R = Result<Value, Ctrl>;
+
+/// [`Ctrl`] boxed, so that the evaluator's own result [`Ev`] is 16 bytes and comes back
+/// in registers: every node evaluated returns one, and a 32-byte result written through
+/// memory costs a store-forwarding stall per node.
+pub(crate) struct Unwind(Box<Ctrl>);
+
+impl From<QError> for Unwind {
+    #[cold]
+    fn from(e: QError) -> Unwind {
+        Unwind(Box::new(Ctrl::Err(e)))
+    }
+}
+
+impl From<Ctrl> for Unwind {
+    #[cold]
+    fn from(c: Ctrl) -> Unwind {
+        Unwind(Box::new(c))
+    }
+}
+
+impl Unwind {
+    /// What a lambda body gives: the value of `:x`, or the error unwinding through it.
+    fn caught_return(mut self) -> Ev {
+        match &mut *self.0 {
+            Ctrl::Ret(v) => Ok(std::mem::replace(v, GENERIC_NULL)),
+            Ctrl::Err(_) => Err(self),
+        }
+    }
+
+    /// The error, once no `:x` can be in flight (outside any lambda body).
+    fn into_error(self) -> QError {
+        match *self.0 {
+            Ctrl::Err(e) => e,
+            Ctrl::Ret(_) => QError::internal("return outside a lambda"),
+        }
+    }
+}
+
+/// The evaluator's result.
+pub(crate) type Ev = Result<Value, Unwind>;
+
+const _: () = assert!(std::mem::size_of::<Ev>() == 16);
+
+/// Lambda frames (parameters and locals) of up to this many slots live on the Rust stack
+/// when the call's arguments are all present.
+const INLINE_FRAME: usize = 4;
 
 /// Console settings (`\c`, `\P`).
 #[derive(Clone, Copy, Debug)]
@@ -183,60 +229,151 @@ impl Interp {
         Err(QError::Undefined(Arc::from(s.name().as_ref())))
     }
 
+    /// Evaluate a node in a frame of locals.
     pub(crate) fn eval(&mut self, n: &Node, fr: &mut [Value]) -> R {
-        Ok(match n {
-            Node::Const(v) => v.clone(),
-            Node::Local(i) => fr[*i as usize].clone(),
-            Node::Global(s) => self.lookup(*s)?,
-            Node::Monad(code, a) => {
-                let x = self.eval(a, fr)?;
-                prims::call_unary(self, *code, x)?
-            }
+        self.ev(n, fr).map_err(|u| *u.0)
+    }
+
+    /// The hot nodes; the rest are in [`Interp::ev_rest`], out of line, so that this
+    /// function's stack frame (paid once per nesting level) stays small.
+    #[inline]
+    fn ev(&mut self, n: &Node, fr: &mut [Value]) -> Ev {
+        match n {
+            Node::Const(v) => Ok(v.clone()),
+            Node::Local(i) => Ok(fr[*i as usize].clone()),
+            Node::Global(s) => Ok(self.lookup(*s)?),
             Node::Dyad(code, a, b) => {
-                let y = self.eval(b, fr)?;
-                let x = self.eval(a, fr)?;
-                prims::call_binary(self, *code, x, y)?
+                let y = self.ev(b, fr)?;
+                let x = self.ev(a, fr)?;
+                Ok(prims::call_binary(self, *code, x, y)?)
             }
-            Node::Apply(f, args) => {
-                let mut vals: Vec<Option<Value>> = vec![None; args.len()];
-                for (i, a) in args.iter().enumerate().rev() {
-                    if let Some(a) = a {
-                        vals[i] = Some(self.eval(a, fr)?);
+            Node::Monad(code, a) => {
+                let x = self.ev(a, fr)?;
+                Ok(prims::call_unary(self, *code, x)?)
+            }
+            Node::Apply(f, args) => self.ev_apply(f, args, fr),
+            Node::Cond(xs) => {
+                let mut i = 0;
+                while i + 1 < xs.len() {
+                    let c = self.ev(&xs[i], fr)?;
+                    if truthy(&c)? {
+                        return self.ev(&xs[i + 1], fr);
                     }
+                    i += 2;
                 }
-                let fv = self.eval(f, fr)?;
-                let data = matches!(
-                    fv,
-                    Value::Vector(_) | Value::List(_) | Value::Dict(_) | Value::Table(_)
-                );
-                if !data && vals.iter().any(Option::is_none) {
-                    let mut items = vec![fv];
-                    items.extend(vals.into_iter().map(|v| v.unwrap_or(GENERIC_NULL)));
-                    return Ok(Value::Projection(Arc::new(items)));
+                match xs.get(i) {
+                    Some(x) => self.ev(x, fr),
+                    None => Ok(GENERIC_NULL),
                 }
-                let vals: Vec<Value> =
-                    vals.into_iter().map(|v| v.unwrap_or(GENERIC_NULL)).collect();
-                self.apply(&fv, vals)?
             }
+            Node::SetLocal(i, v) => {
+                let x = self.ev(v, fr)?;
+                fr[*i as usize] = x.clone();
+                Ok(x)
+            }
+            _ => self.ev_rest(n, fr),
+        }
+    }
+
+    /// `f[a;b;…]`. With every argument present and a lambda of at most
+    /// [`INLINE_FRAME`] slots taking exactly that many, the arguments are evaluated
+    /// straight into the callee's frame on the Rust stack.
+    fn ev_apply(&mut self, f: &Node, args: &[Option<Node>], fr: &mut [Value]) -> Ev {
+        let n = args.len();
+        if n > INLINE_FRAME || args.iter().any(Option::is_none) {
+            return self.ev_apply_general(f, args, fr);
+        }
+        let mut frame: [Value; INLINE_FRAME] = [GENERIC_NULL; INLINE_FRAME];
+        for (slot, a) in frame[..n].iter_mut().zip(args).rev() {
+            if let Some(a) = a {
+                *slot = self.ev(a, fr)?;
+            }
+        }
+        let fv = self.ev(f, fr)?;
+        if let Value::Lambda(l) = &fv {
+            if let Some(p) = compiled(l) {
+                if p.nparams == n && p.locals.len() <= INLINE_FRAME {
+                    return self.call(l.context, p, &mut frame[..p.locals.len()]);
+                }
+            }
+        }
+        let vals: Vec<Value> =
+            frame[..n].iter_mut().map(|v| std::mem::replace(v, GENERIC_NULL)).collect();
+        Ok(self.apply(&fv, vals)?)
+    }
+
+    /// `f[a;;c]` (a projection, or indexing data at every position of the elided
+    /// dimensions) and calls with many arguments.
+    #[inline(never)]
+    fn ev_apply_general(&mut self, f: &Node, args: &[Option<Node>], fr: &mut [Value]) -> Ev {
+        let mut vals: Vec<Option<Value>> = vec![None; args.len()];
+        for (i, a) in args.iter().enumerate().rev() {
+            if let Some(a) = a {
+                vals[i] = Some(self.ev(a, fr)?);
+            }
+        }
+        let fv = self.ev(f, fr)?;
+        let data =
+            matches!(fv, Value::Vector(_) | Value::List(_) | Value::Dict(_) | Value::Table(_));
+        if !data && vals.iter().any(Option::is_none) {
+            let mut items = vec![fv];
+            items.extend(vals.into_iter().map(|v| v.unwrap_or(GENERIC_NULL)));
+            return Ok(Value::Projection(Arc::new(items)));
+        }
+        let vals: Vec<Value> = vals.into_iter().map(|v| v.unwrap_or(GENERIC_NULL)).collect();
+        Ok(self.apply(&fv, vals)?)
+    }
+
+    /// Run a lambda's body on its frame (arguments first, then `::` for each local):
+    /// the `'stack` and `'stop` checks, its namespace for global names, `:x` caught.
+    fn call(&mut self, context: Sym, p: &Proto, frame: &mut [Value]) -> Ev {
+        if self.depth >= self.max_depth {
+            return Err(QError::Stack.into());
+        }
+        self.tick()?;
+        self.depth += 1;
+        let saved_ns = std::mem::replace(&mut self.ns, context);
+        let result = self.body(p, frame);
+        self.ns = saved_ns;
+        self.depth -= 1;
+        result
+    }
+
+    fn body(&mut self, p: &Proto, frame: &mut [Value]) -> Ev {
+        let Some((last, init)) = p.body.split_last() else { return Ok(GENERIC_NULL) };
+        for stmt in init {
+            if let Err(u) = self.ev(stmt, frame) {
+                return u.caught_return();
+            }
+        }
+        self.ev(last, frame).or_else(Unwind::caught_return)
+    }
+
+    #[inline(never)]
+    fn ev_rest(&mut self, n: &Node, fr: &mut [Value]) -> Ev {
+        Ok(match n {
+            Node::Const(_)
+            | Node::Local(_)
+            | Node::Global(_)
+            | Node::Dyad(..)
+            | Node::Monad(..)
+            | Node::Apply(..)
+            | Node::Cond(_)
+            | Node::SetLocal(..) => return self.ev(n, fr),
             Node::Derive(adverb, f) => {
-                let fv = self.eval(f, fr)?;
+                let fv = self.ev(f, fr)?;
                 Value::Derived(Arc::new(fq_value::Derived { adverb: *adverb, function: fv }))
             }
             Node::List(items) => {
                 let mut vals = vec![GENERIC_NULL; items.len()];
                 for (i, a) in items.iter().enumerate().rev() {
-                    vals[i] = self.eval(a, fr)?;
+                    vals[i] = self.ev(a, fr)?;
                 }
                 collapse(vals)
             }
             Node::Lambda(v) => v.clone(),
-            Node::SetLocal(i, v) => {
-                let x = self.eval(v, fr)?;
-                fr[*i as usize] = x.clone();
-                x
-            }
             Node::SetGlobal(s, v) => {
-                let x = self.eval(v, fr)?;
+                let x = self.ev(v, fr)?;
                 self.globals.insert(*s, x.clone());
                 x
             }
@@ -246,7 +383,7 @@ impl Interp {
                 // `x+:y` on a global: update in place (the value stays unshared, so vector
                 // primitives can reuse its buffer).
                 let Node::Const(Value::Binary(code)) = **op else { unreachable!() };
-                let v = self.eval(value, fr)?;
+                let v = self.ev(value, fr)?;
                 let cur = match self.globals.get_mut(s) {
                     Some(slot) => std::mem::replace(slot, GENERIC_NULL),
                     None => self.lookup(*s)?,
@@ -263,13 +400,13 @@ impl Interp {
                 }
             }
             Node::Amend { target, indices, op, value } => {
-                let v = self.eval(value, fr)?;
+                let v = self.ev(value, fr)?;
                 let idx = match indices {
                     Some(ix) => {
                         let mut out = vec![None; ix.len()];
                         for (i, a) in ix.iter().enumerate().rev() {
                             if let Some(a) = a {
-                                out[i] = Some(self.eval(a, fr)?);
+                                out[i] = Some(self.ev(a, fr)?);
                             }
                         }
                         Some(out)
@@ -277,7 +414,7 @@ impl Interp {
                     None => None,
                 };
                 let opv = match op {
-                    Some(o) => Some(self.eval(o, fr)?),
+                    Some(o) => Some(self.ev(o, fr)?),
                     None => None,
                 };
                 let cur = match target {
@@ -308,44 +445,29 @@ impl Interp {
                 v
             }
             Node::Return(x) => {
-                let v = self.eval(x, fr)?;
-                return Err(Ctrl::Ret(v));
+                let v = self.ev(x, fr)?;
+                return Err(Ctrl::Ret(v).into());
             }
             Node::Signal(x) => {
-                let v = self.eval(x, fr)?;
-                return Err(Ctrl::Err(signal_of(&v)));
-            }
-            Node::Cond(xs) => {
-                let mut i = 0;
-                while i + 1 < xs.len() {
-                    let c = self.eval(&xs[i], fr)?;
-                    if truthy(&c)? {
-                        return self.eval(&xs[i + 1], fr);
-                    }
-                    i += 2;
-                }
-                if i < xs.len() {
-                    self.eval(&xs[i], fr)?
-                } else {
-                    GENERIC_NULL
-                }
+                let v = self.ev(x, fr)?;
+                return Err(signal_of(&v).into());
             }
             Node::If(xs) => {
-                let c = self.eval(&xs[0], fr)?;
+                let c = self.ev(&xs[0], fr)?;
                 if truthy(&c)? {
                     for x in &xs[1..] {
-                        self.eval(x, fr)?;
+                        self.ev(x, fr)?;
                     }
                 }
                 GENERIC_NULL
             }
             Node::Do(xs) => {
-                let n = self.eval(&xs[0], fr)?;
+                let n = self.ev(&xs[0], fr)?;
                 let n = crate::convert::atom_i64(&n).ok_or(QError::Type)?;
                 for _ in 0..n.max(0) {
                     self.tick()?;
                     for x in &xs[1..] {
-                        self.eval(x, fr)?;
+                        self.ev(x, fr)?;
                     }
                 }
                 GENERIC_NULL
@@ -353,12 +475,12 @@ impl Interp {
             Node::While(xs) => {
                 loop {
                     self.tick()?;
-                    let c = self.eval(&xs[0], fr)?;
+                    let c = self.ev(&xs[0], fr)?;
                     if !truthy(&c)? {
                         break;
                     }
                     for x in &xs[1..] {
-                        self.eval(x, fr)?;
+                        self.ev(x, fr)?;
                     }
                 }
                 GENERIC_NULL
@@ -366,30 +488,30 @@ impl Interp {
             Node::Block(xs) => {
                 let mut last = GENERIC_NULL;
                 for x in xs {
-                    last = self.eval(x, fr)?;
+                    last = self.ev(x, fr)?;
                 }
                 last
             }
             Node::Table { keys, cols } => {
                 let mut kv = Vec::with_capacity(keys.len());
                 for (n, e) in keys.iter().rev() {
-                    kv.push((*n, self.eval(e, fr)?));
+                    kv.push((*n, self.ev(e, fr)?));
                 }
                 kv.reverse();
                 let mut cv = Vec::with_capacity(cols.len());
                 for (n, e) in cols.iter().rev() {
-                    cv.push((*n, self.eval(e, fr)?));
+                    cv.push((*n, self.ev(e, fr)?));
                 }
                 cv.reverse();
                 build_table(kv, cv)?
             }
             Node::Col(s, fallback) => match crate::qsql::column(self, *s) {
                 Some(v) => v?,
-                None => self.eval(fallback, fr)?,
+                None => self.ev(fallback, fr)?,
             },
             Node::ColDot(c, f, fallback) => match crate::qsql::column_field(self, *c, *f) {
                 Some(v) => v?,
-                None => self.eval(fallback, fr)?,
+                None => self.ev(fallback, fr)?,
             },
             Node::Query(q) => crate::qsql::run(self, q, fr)?,
             Node::Nil => GENERIC_NULL,
@@ -409,7 +531,14 @@ impl Interp {
     pub fn apply(&mut self, f: &Value, args: Vec<Value>) -> QResult<Value> {
         match f {
             Value::Lambda(l) => {
-                let proto = proto_of(l)?;
+                let owned;
+                let proto = match compiled(l) {
+                    Some(p) => p,
+                    None => {
+                        owned = proto_of(l)?;
+                        &*owned
+                    }
+                };
                 if args.len() > proto.nparams {
                     return Err(QError::Rank);
                 }
@@ -418,36 +547,9 @@ impl Interp {
                     items.extend(args);
                     return Ok(Value::Projection(Arc::new(items)));
                 }
-                if self.depth >= self.max_depth {
-                    return Err(QError::Stack);
-                }
-                self.tick()?;
                 let mut frame = args;
                 frame.resize(proto.locals.len(), GENERIC_NULL);
-                self.depth += 1;
-                let saved_ns = self.ns;
-                self.ns = l.context;
-                let mut result = Ok(GENERIC_NULL);
-                for (i, stmt) in proto.body.iter().enumerate() {
-                    match self.eval(stmt, &mut frame) {
-                        Ok(v) => {
-                            if i + 1 == proto.body.len() {
-                                result = Ok(v);
-                            }
-                        }
-                        Err(Ctrl::Ret(v)) => {
-                            result = Ok(v);
-                            break;
-                        }
-                        Err(Ctrl::Err(e)) => {
-                            result = Err(e);
-                            break;
-                        }
-                    }
-                }
-                self.ns = saved_ns;
-                self.depth -= 1;
-                result
+                self.call(l.context, proto, &mut frame).map_err(Unwind::into_error)
             }
             Value::Unary(code) => match args.len() {
                 1 => {
