@@ -90,6 +90,8 @@ impl Default for Console {
 /// The q interpreter.
 pub struct Interp {
     globals: FxHashMap<Sym, Value>,
+    /// `(namespace, name)` to the name qualified by the namespace (see [`Interp::in_ns`]).
+    qualified: FxHashMap<(Sym, Sym), Sym>,
     /// The current namespace (`\d`), empty for the root.
     pub ns: Sym,
     /// Console settings.
@@ -115,6 +117,7 @@ impl Interp {
     pub fn new(host: Box<dyn Host>) -> Interp {
         Interp {
             globals: FxHashMap::default(),
+            qualified: FxHashMap::default(),
             ns: Sym::EMPTY,
             console: Console::default(),
             host,
@@ -200,18 +203,41 @@ impl Interp {
         v
     }
 
+    /// A global's value as a name in code reads it: in a namespace, `ns.name` first; then
+    /// `name`; then a system variable; then `t.c`, a column of a table.
+    #[inline]
     fn lookup(&mut self, s: Sym) -> QResult<Value> {
-        if !self.ns.is_null() && s.as_bytes().first() != Some(&b'.') {
-            let mut full = self.ns.as_bytes().to_vec();
-            full.push(b'.');
-            full.extend_from_slice(s.as_bytes());
-            if let Some(v) = self.globals.get(&Sym::from_bytes(&full)) {
-                return Ok(v.clone());
+        if self.ns.is_null() {
+            if let Some(v) = self.globals.get(&s) {
+                return Ok(dup(v));
+            }
+        } else {
+            let full = self.in_ns(s);
+            if let Some(v) = self.globals.get(&full).or_else(|| self.globals.get(&s)) {
+                return Ok(dup(v));
             }
         }
-        if let Some(v) = self.globals.get(&s) {
-            return Ok(v.clone());
-        }
+        self.lookup_rest(s)
+    }
+
+    /// `name` qualified by the current namespace (unchanged when it starts with `.`),
+    /// memoised: a namespace's lambdas look their globals up by it on every call.
+    fn in_ns(&mut self, s: Sym) -> Sym {
+        let ns = self.ns;
+        *self.qualified.entry((ns, s)).or_insert_with(|| {
+            let name = s.as_bytes();
+            if name.first() == Some(&b'.') {
+                return s;
+            }
+            let mut full = ns.as_bytes().to_vec();
+            full.push(b'.');
+            full.extend_from_slice(name);
+            Sym::from_bytes(&full)
+        })
+    }
+
+    #[inline(never)]
+    fn lookup_rest(&mut self, s: Sym) -> QResult<Value> {
         if let Some(v) = prims::system_var(self, s) {
             return Ok(v);
         }
@@ -236,26 +262,30 @@ impl Interp {
 
     /// The hot nodes; the rest are in [`Interp::ev_rest`], out of line, so that this
     /// function's stack frame (paid once per nesting level) stays small.
-    #[inline]
     fn ev(&mut self, n: &Node, fr: &mut [Value]) -> Ev {
         match n {
-            Node::Const(v) => Ok(v.clone()),
-            Node::Local(i) => Ok(fr[*i as usize].clone()),
+            Node::Const(v) => Ok(dup(v)),
+            Node::Local(i) => Ok(dup(&fr[*i as usize])),
             Node::Global(s) => Ok(self.lookup(*s)?),
             Node::Dyad(code, a, b) => {
-                let y = self.ev(b, fr)?;
-                let x = self.ev(a, fr)?;
+                let y = self.ev_leaf(b, fr)?;
+                let x = self.ev_leaf(a, fr)?;
+                if let (Value::Long(p), Value::Long(q)) = (&x, &y) {
+                    if let Some(r) = long_dyad(*code, *p, *q) {
+                        return Ok(r);
+                    }
+                }
                 Ok(prims::call_binary(self, *code, x, y)?)
             }
             Node::Monad(code, a) => {
-                let x = self.ev(a, fr)?;
+                let x = self.ev_leaf(a, fr)?;
                 Ok(prims::call_unary(self, *code, x)?)
             }
             Node::Apply(f, args) => self.ev_apply(f, args, fr),
             Node::Cond(xs) => {
                 let mut i = 0;
                 while i + 1 < xs.len() {
-                    let c = self.ev(&xs[i], fr)?;
+                    let c = self.ev_leaf(&xs[i], fr)?;
                     if truthy(&c)? {
                         return self.ev(&xs[i + 1], fr);
                     }
@@ -268,10 +298,21 @@ impl Interp {
             }
             Node::SetLocal(i, v) => {
                 let x = self.ev(v, fr)?;
-                fr[*i as usize] = x.clone();
+                fr[*i as usize] = dup(&x);
                 Ok(x)
             }
             _ => self.ev_rest(n, fr),
+        }
+    }
+
+    /// [`Interp::ev`], with constants and locals (the commonest operands) read in
+    /// place: an atom then stays in registers rather than coming back through memory.
+    #[inline(always)]
+    fn ev_leaf(&mut self, n: &Node, fr: &mut [Value]) -> Ev {
+        match n {
+            Node::Const(v) => Ok(dup(v)),
+            Node::Local(i) => Ok(dup(&fr[*i as usize])),
+            _ => self.ev(n, fr),
         }
     }
 
@@ -286,7 +327,7 @@ impl Interp {
         let mut frame: [Value; INLINE_FRAME] = [GENERIC_NULL; INLINE_FRAME];
         for (slot, a) in frame[..n].iter_mut().zip(args).rev() {
             if let Some(a) = a {
-                *slot = self.ev(a, fr)?;
+                *slot = self.ev_leaf(a, fr)?;
             }
         }
         let fv = self.ev(f, fr)?;
@@ -385,7 +426,15 @@ impl Interp {
                 let Node::Const(Value::Binary(code)) = **op else { unreachable!() };
                 let v = self.ev(value, fr)?;
                 let cur = match self.globals.get_mut(s) {
-                    Some(slot) => std::mem::replace(slot, GENERIC_NULL),
+                    Some(slot) => {
+                        if let (Value::Long(p), Value::Long(q)) = (&*slot, &v) {
+                            if let Some(r) = long_dyad(code, *p, *q) {
+                                *slot = r;
+                                return Ok(v);
+                            }
+                        }
+                        std::mem::replace(slot, GENERIC_NULL)
+                    }
                     None => self.lookup(*s)?,
                 };
                 match prims::call_binary(self, code, cur.clone(), v.clone()) {
@@ -686,6 +735,38 @@ impl Interp {
     }
 }
 
+/// A copy of a value; atoms of the commonest types without the out-of-line `clone`.
+#[inline(always)]
+fn dup(v: &Value) -> Value {
+    match v {
+        Value::Long(x) => Value::Long(*x),
+        Value::Float(x) => Value::Float(*x),
+        Value::Bool(x) => Value::Bool(*x),
+        Value::Int(x) => Value::Int(*x),
+        Value::Symbol(x) => Value::Symbol(*x),
+        _ => v.clone(),
+    }
+}
+
+/// `x+y`, `x-y`, `x*y`, `x=y`, `x<y`, `x>y` on two non-null longs, without the primitive
+/// table's indirect call; the same results as `prims::arith` and `prims::compare` give
+/// (checked by a test). `None`: not one of these.
+#[inline(always)]
+fn long_dyad(code: u8, x: i64, y: i64) -> Option<Value> {
+    if x == i64::MIN || y == i64::MIN {
+        return None;
+    }
+    Some(match code {
+        1 => Value::Long(x.wrapping_add(y)),
+        2 => Value::Long(x.wrapping_sub(y)),
+        3 => Value::Long(x.wrapping_mul(y)),
+        8 => Value::Bool(x == y),
+        9 => Value::Bool(x < y),
+        10 => Value::Bool(x > y),
+        _ => return None,
+    })
+}
+
 /// The error a signal raises: a symbol or string names it.
 pub fn signal_of(v: &Value) -> QError {
     match v {
@@ -699,6 +780,7 @@ pub fn signal_of(v: &Value) -> QError {
 }
 
 /// q truthiness of a condition: a non-zero atom.
+#[inline]
 pub fn truthy(v: &Value) -> QResult<bool> {
     Ok(match v {
         Value::Bool(b) => *b,
@@ -744,4 +826,114 @@ fn build_table(keys: Vec<(Sym, Value)>, cols: Vec<(Sym, Value)>) -> QResult<Valu
         return Ok(Value::Table(Arc::new(mk(cols)?)));
     }
     Value::keyed_table(mk(keys)?, mk(cols)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_dyad_agrees_with_the_primitives() {
+        let mut i = Interp::new(Box::new(crate::MemHost::default()));
+        let xs = [0, 1, -1, 2, 7, -7, i64::MAX, i64::MIN, i64::MIN + 1, i64::MAX - 1];
+        for code in 0..=255u8 {
+            for &x in &xs {
+                for &y in &xs {
+                    let Some(fast) = long_dyad(code, x, y) else { continue };
+                    let slow = prims::call_binary(&mut i, code, Value::Long(x), Value::Long(y));
+                    assert!(slow.as_ref() == Ok(&fast), "code {code}: {x} {y}");
+                }
+            }
+        }
+    }
+
+    fn interp() -> Interp {
+        Interp::new(Box::new(crate::MemHost::default()))
+    }
+
+    /// Evaluate `src` (console lines, `\d` included) and compare with `want`.
+    fn check(i: &mut Interp, src: &str, want: &str) {
+        let (init, last) = src.rsplit_once('\n').unwrap_or(("", src));
+        for line in init.split('\n').filter(|l| !l.is_empty()) {
+            assert!(i.eval_line(line).is_ok(), "{line}");
+        }
+        let got = i.eval_str(last);
+        let want = i.eval_str(want);
+        assert!(got == want, "{src}");
+    }
+
+    fn fails(i: &mut Interp, src: &str, e: &QError) {
+        let got = i.eval_str(src);
+        assert!(got.as_ref().err() == Some(e), "{src}");
+    }
+
+    #[test]
+    fn calls() {
+        let mut i = interp();
+        check(&mut i, "fib:{$[x<2;x;fib[x-1]+fib[x-2]]}\nfib 20", "6765");
+        check(&mut i, "{[a;b;c;d] a+b+c+d}[1;2;3;4]", "10");
+        check(&mut i, "{[a;b;c;d;e] a+b+c+d+e}[1;2;3;4;5]", "15");
+        check(&mut i, "{a:x;b:a+1;c:b+1;d:c+1;e:d+1;e} 1", "5");
+        check(&mut i, "{a:x;b:a+1;b} 1", "2");
+        check(&mut i, "{:x+1;2} 1", "2");
+        check(&mut i, "{x;y;}[1;2]", "::");
+        check(&mut i, "{} 1", "::");
+        check(&mut i, "f:{x+y}\ng:f 1\ng 2", "3");
+        check(&mut i, "f[;2] 1", "3");
+        check(&mut i, "f[1][2]", "3");
+        check(&mut i, "{x*2} each 1 2 3", "2 4 6");
+        check(&mut i, "{x+y}/[1 2 3]", "6");
+        check(&mut i, "(1 2 3)[1]", "2");
+        check(&mut i, "{x 1} 10 20 30", "20");
+        fails(&mut i, "{x}[1;2]", &QError::Rank);
+        fails(&mut i, "{'`boom} 1", &QError::from_text("boom"));
+        check(&mut i, "@[{'`boom};1;{x}]", "\"boom\"");
+        check(&mut i, "h:{x+1}\nh h 1", "3");
+        // A lambda that arrived without its compiled form (as over IPC).
+        let src = fq_value::Lambda::new(Sym::EMPTY, b"{x*y}".to_vec());
+        i.set(Sym::new("m"), Value::Lambda(Arc::new(src)));
+        check(&mut i, "m[3;4]", "12");
+        check(&mut i, "m[3;5]", "15");
+    }
+
+    #[test]
+    fn stack_and_stop() {
+        // Unoptimised builds need far more stack per q call than the test thread has.
+        let t = std::thread::Builder::new().stack_size(256 << 20).spawn(stack_and_stop_deep);
+        assert!(t.map(|t| t.join().is_ok()).unwrap_or(false));
+    }
+
+    fn stack_and_stop_deep() {
+        let mut i = interp();
+        check(&mut i, "f:{$[x>0;1+f x-1;0]}\nf 100", "100");
+        fails(&mut i, "f 5000", &QError::Stack);
+        check(&mut i, "f 1000", "1000");
+        i.fuel = Some(50);
+        fails(&mut i, "f 100", &QError::Stop);
+        i.fuel = None;
+        i.stop.store(true, Ordering::Relaxed);
+        fails(&mut i, "f 1", &QError::Stop);
+        i.stop.store(false, Ordering::Relaxed);
+        check(&mut i, "f 10", "10");
+        check(&mut i, "k:0\ng:{k::k+1;$[x>0;g x-1;k]}\ng 10", "11");
+    }
+
+    #[test]
+    fn globals_and_namespaces() {
+        let mut i = interp();
+        check(&mut i, "x:0\ndo[5;x+:1]\nx", "5");
+        check(&mut i, "x:0N\nx+:1\nx", "0N");
+        check(&mut i, "x:1.5\nx+:1\nx", "2.5");
+        check(&mut i, "v:1 2 3\nv[1]+:10\nv", "1 12 3");
+        check(&mut i, "{a::x} 3\na", "3");
+        check(&mut i, "k:5\n\\d .foo\nk:10\ng:{x+k}\nh:{g x}\n\\d .\n.foo.h 1", "11");
+        check(&mut i, "\\d .foo\nh 2", "12");
+        // A lambda's names resolve in the namespace it was defined in, not by its name.
+        check(&mut i, "\\d .\nm:1\n.foo.r:{m}\n.foo.m:2\n.foo.r[]", "1");
+        check(&mut i, "\\d .foo\nn:{m2}\n\\d .\nm2:1\n.foo.n[]", "1");
+        check(&mut i, ".foo.m2:2\n.foo.n[]", "2");
+        check(&mut i, "\\d .foo\n{b::x} 4\n\\d .\n.foo.b", "4");
+        check(&mut i, "fn:{[t] t+1}\nfn 1", "2");
+        check(&mut i, "t:([]a:1 2)\n{t.a} 0", "1 2");
+    }
 }
