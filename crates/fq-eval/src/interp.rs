@@ -207,17 +207,21 @@ impl Interp {
     /// `name`; then a system variable; then `t.c`, a column of a table.
     #[inline]
     fn lookup(&mut self, s: Sym) -> QResult<Value> {
-        if self.ns.is_null() {
-            if let Some(v) = self.globals.get(&s) {
-                return Ok(dup(v));
-            }
-        } else {
-            let full = self.in_ns(s);
-            if let Some(v) = self.globals.get(&full).or_else(|| self.globals.get(&s)) {
-                return Ok(dup(v));
-            }
+        match self.global_ref(s) {
+            Some(v) => Ok(dup(v)),
+            None => self.lookup_rest(s),
         }
-        self.lookup_rest(s)
+    }
+
+    /// The global a name in code refers to, if it is a variable: in a namespace,
+    /// `ns.name` first, then `name`.
+    #[inline(always)]
+    fn global_ref(&mut self, s: Sym) -> Option<&Value> {
+        if self.ns.is_null() {
+            return self.globals.get(&s);
+        }
+        let full = self.in_ns(s);
+        self.globals.get(&full).or_else(|| self.globals.get(&s))
     }
 
     /// `name` qualified by the current namespace (unchanged when it starts with `.`),
@@ -266,12 +270,17 @@ impl Interp {
         match n {
             Node::Const(v) => Ok(dup(v)),
             Node::Local(i) => Ok(dup(&fr[*i as usize])),
-            Node::Global(s) => Ok(self.lookup(*s)?),
+            Node::Global(s) => match self.global_ref(*s) {
+                Some(v) => Ok(dup(v)),
+                None => Ok(self.lookup_rest(*s)?),
+            },
             Node::Dyad(code, a, b) => {
                 let y = self.ev_leaf(b, fr)?;
                 let x = self.ev_leaf(a, fr)?;
                 if let (Value::Long(p), Value::Long(q)) = (&x, &y) {
                     if let Some(r) = long_dyad(*code, *p, *q) {
+                        discard(x);
+                        discard(y);
                         return Ok(r);
                     }
                 }
@@ -334,7 +343,9 @@ impl Interp {
         if let Value::Lambda(l) = &fv {
             if let Some(p) = compiled(l) {
                 if p.nparams == n && p.locals.len() <= INLINE_FRAME {
-                    return self.call(l.context, p, &mut frame[..p.locals.len()]);
+                    let r = self.call(l.context, p, &mut frame[..p.locals.len()]);
+                    frame.into_iter().for_each(discard);
+                    return r;
                 }
             }
         }
@@ -745,6 +756,27 @@ fn dup(v: &Value) -> Value {
         Value::Int(x) => Value::Int(*x),
         Value::Symbol(x) => Value::Symbol(*x),
         _ => v.clone(),
+    }
+}
+
+/// Drop a value, inline when it owns nothing (the compiler's drop glue for `Value` is
+/// an out-of-line call).
+#[inline(always)]
+fn discard(v: Value) {
+    match v {
+        Value::Bool(_)
+        | Value::Byte(_)
+        | Value::Short(_)
+        | Value::Int(_)
+        | Value::Long(_)
+        | Value::Real(_)
+        | Value::Float(_)
+        | Value::Char(_)
+        | Value::Symbol(_)
+        | Value::Unary(_)
+        | Value::Binary(_)
+        | Value::Iterator(_) => std::mem::forget(v),
+        v => drop(v),
     }
 }
 
