@@ -294,7 +294,7 @@ impl Interp {
             Node::Cond(xs) => {
                 let mut i = 0;
                 while i + 1 < xs.len() {
-                    let c = self.ev_leaf(&xs[i], fr)?;
+                    let c = self.ev_operand(&xs[i], fr)?;
                     if truthy(&c)? {
                         return self.ev(&xs[i + 1], fr);
                     }
@@ -325,6 +325,20 @@ impl Interp {
         }
     }
 
+    /// [`Interp::ev_leaf`], also doing arithmetic and comparison of long constants and
+    /// locals (`x-1`, `x<2`) in place: for lambda arguments and conditions.
+    #[inline(always)]
+    fn ev_operand(&mut self, n: &Node, fr: &mut [Value]) -> Ev {
+        if let Node::Dyad(code, a, b) = n {
+            if let (Some(x), Some(y)) = (leaf_long(a, fr), leaf_long(b, fr)) {
+                if let Some(r) = long_dyad(*code, x, y) {
+                    return Ok(r);
+                }
+            }
+        }
+        self.ev_leaf(n, fr)
+    }
+
     /// `f[a;b;…]`. With every argument present and a lambda of at most
     /// [`INLINE_FRAME`] slots taking exactly that many, the arguments are evaluated
     /// straight into the callee's frame on the Rust stack.
@@ -336,10 +350,16 @@ impl Interp {
         let mut frame: [Value; INLINE_FRAME] = [GENERIC_NULL; INLINE_FRAME];
         for (slot, a) in frame[..n].iter_mut().zip(args).rev() {
             if let Some(a) = a {
-                *slot = self.ev_leaf(a, fr)?;
+                *slot = self.ev_operand(a, fr)?;
             }
         }
-        let fv = self.ev(f, fr)?;
+        let fv = match f {
+            Node::Global(s) => match self.global_ref(*s) {
+                Some(v) => v.clone(),
+                None => self.lookup_rest(*s)?,
+            },
+            _ => self.ev(f, fr)?,
+        };
         if let Value::Lambda(l) = &fv {
             if let Some(p) = compiled(l) {
                 if p.nparams == n && p.locals.len() <= INLINE_FRAME {
@@ -756,6 +776,19 @@ fn dup(v: &Value) -> Value {
         Value::Int(x) => Value::Int(*x),
         Value::Symbol(x) => Value::Symbol(*x),
         _ => v.clone(),
+    }
+}
+
+/// The long a constant or local node holds, if it is one.
+#[inline(always)]
+fn leaf_long(n: &Node, fr: &[Value]) -> Option<i64> {
+    match n {
+        Node::Const(Value::Long(x)) => Some(*x),
+        Node::Local(i) => match fr[*i as usize] {
+            Value::Long(x) => Some(x),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
