@@ -364,7 +364,8 @@ impl Interp {
             if let Some(p) = compiled(l) {
                 if p.nparams == n && p.locals.len() <= INLINE_FRAME {
                     let r = self.call(l.context, p, &mut frame[..p.locals.len()]);
-                    frame.into_iter().for_each(discard);
+                    let [a, b, c, d] = frame;
+                    (discard(a), discard(b), discard(c), discard(d));
                     return r;
                 }
             }
