@@ -365,7 +365,10 @@ impl Interp {
                 if p.nparams == n && p.locals.len() <= INLINE_FRAME {
                     let r = self.call(l.context, p, &mut frame[..p.locals.len()]);
                     let [a, b, c, d] = frame;
-                    (discard(a), discard(b), discard(c), discard(d));
+                    discard(a);
+                    discard(b);
+                    discard(c);
+                    discard(d);
                     return r;
                 }
             }
