@@ -90,6 +90,8 @@ impl Default for Console {
 /// The q interpreter.
 pub struct Interp {
     globals: FxHashMap<Sym, Value>,
+    /// Emptied frames of lambdas with more than [`INLINE_FRAME`] slots, for reuse.
+    frames: Vec<Vec<Value>>,
     /// `(namespace, name)` to the name qualified by the namespace (see [`Interp::in_ns`]).
     qualified: FxHashMap<(Sym, Sym), Sym>,
     /// The current namespace (`\d`), empty for the root.
@@ -118,6 +120,7 @@ impl Interp {
         Interp {
             globals: FxHashMap::default(),
             qualified: FxHashMap::default(),
+            frames: Vec::new(),
             ns: Sym::EMPTY,
             console: Console::default(),
             host,
@@ -310,6 +313,16 @@ impl Interp {
                 fr[*i as usize] = dup(&x);
                 Ok(x)
             }
+            Node::SetGlobal(s, v) => {
+                let x = self.ev(v, fr)?;
+                match self.globals.get_mut(s) {
+                    Some(slot) => *slot = dup(&x),
+                    None => {
+                        self.globals.insert(*s, dup(&x));
+                    }
+                }
+                Ok(x)
+            }
             _ => self.ev_rest(n, fr),
         }
     }
@@ -369,6 +382,16 @@ impl Interp {
                     discard(b);
                     discard(c);
                     discard(d);
+                    return r;
+                }
+                if p.nparams == n {
+                    // More locals than fit inline: a frame from the pool.
+                    let mut big = self.frames.pop().unwrap_or_default();
+                    big.extend(frame[..n].iter_mut().map(|v| std::mem::replace(v, GENERIC_NULL)));
+                    big.resize(p.locals.len(), GENERIC_NULL);
+                    let r = self.call(l.context, p, &mut big);
+                    big.clear();
+                    self.frames.push(big);
                     return r;
                 }
             }
@@ -435,7 +458,8 @@ impl Interp {
             | Node::Monad(..)
             | Node::Apply(..)
             | Node::Cond(_)
-            | Node::SetLocal(..) => return self.ev(n, fr),
+            | Node::SetLocal(..)
+            | Node::SetGlobal(..) => return self.ev(n, fr),
             Node::Derive(adverb, f) => {
                 let fv = self.ev(f, fr)?;
                 Value::Derived(Arc::new(fq_value::Derived { adverb: *adverb, function: fv }))
@@ -448,11 +472,6 @@ impl Interp {
                 collapse(vals)
             }
             Node::Lambda(v) => v.clone(),
-            Node::SetGlobal(s, v) => {
-                let x = self.ev(v, fr)?;
-                self.globals.insert(*s, x.clone());
-                x
-            }
             Node::Amend { target: Target::Global(s), indices: None, op: Some(op), value }
                 if matches!(**op, Node::Const(Value::Binary(_))) =>
             {
@@ -944,6 +963,9 @@ mod tests {
         check(&mut i, "{[a;b;c;d;e] a+b+c+d+e}[1;2;3;4;5]", "15");
         check(&mut i, "{a:x;b:a+1;c:b+1;d:c+1;e:d+1;e} 1", "5");
         check(&mut i, "{a:x;b:a+1;b} 1", "2");
+        check(&mut i, "h:{[n] a:1;b:2;c:3;d:n;$[n>0;a+h n-1;d]}\nh 10", "10");
+        fails(&mut i, "{[n] a:1;b:2;c:3;d:n;'`e} 1", &QError::from_text("e"));
+        check(&mut i, "h 3", "3");
         check(&mut i, "{:x+1;2} 1", "2");
         check(&mut i, "{x;y;}[1;2]", "::");
         check(&mut i, "{} 1", "::");
