@@ -66,6 +66,17 @@ pub(crate) type Ev = Result<Value, Unwind>;
 
 const _: () = assert!(std::mem::size_of::<Ev>() == 16);
 
+/// `?` for [`Ev`] without the conversion through `ControlFlow`, which here makes the
+/// compiler copy the value out field by field (and stall on the reload).
+macro_rules! unwind {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(u) => return Err(u),
+        }
+    };
+}
+
 /// Lambda frames (parameters and locals) of up to this many slots live on the Rust stack
 /// when the call's arguments are all present.
 const INLINE_FRAME: usize = 4;
@@ -278,8 +289,8 @@ impl Interp {
                 None => Ok(self.lookup_rest(*s)?),
             },
             Node::Dyad(code, a, b) => {
-                let y = self.ev_leaf(b, fr)?;
-                let x = self.ev_leaf(a, fr)?;
+                let y = unwind!(self.ev_leaf(b, fr));
+                let x = unwind!(self.ev_leaf(a, fr));
                 if let (Value::Long(p), Value::Long(q)) = (&x, &y) {
                     if let Some(r) = long_dyad(*code, *p, *q) {
                         discard(x);
@@ -290,14 +301,14 @@ impl Interp {
                 Ok(prims::call_binary(self, *code, x, y)?)
             }
             Node::Monad(code, a) => {
-                let x = self.ev_leaf(a, fr)?;
+                let x = unwind!(self.ev_leaf(a, fr));
                 Ok(prims::call_unary(self, *code, x)?)
             }
             Node::Apply(f, args) => self.ev_apply(f, args, fr),
             Node::Cond(xs) => {
                 let mut i = 0;
                 while i + 1 < xs.len() {
-                    let c = self.ev_operand(&xs[i], fr)?;
+                    let c = unwind!(self.ev_operand(&xs[i], fr));
                     if truthy(&c)? {
                         return self.ev(&xs[i + 1], fr);
                     }
@@ -309,12 +320,12 @@ impl Interp {
                 }
             }
             Node::SetLocal(i, v) => {
-                let x = self.ev(v, fr)?;
+                let x = unwind!(self.ev(v, fr));
                 fr[*i as usize] = dup(&x);
                 Ok(x)
             }
             Node::SetGlobal(s, v) => {
-                let x = self.ev(v, fr)?;
+                let x = unwind!(self.ev(v, fr));
                 match self.globals.get_mut(s) {
                     Some(slot) => *slot = dup(&x),
                     None => {
@@ -363,15 +374,17 @@ impl Interp {
         let mut frame: [Value; INLINE_FRAME] = [GENERIC_NULL; INLINE_FRAME];
         for (slot, a) in frame[..n].iter_mut().zip(args).rev() {
             if let Some(a) = a {
-                *slot = self.ev_operand(a, fr)?;
+                let v = unwind!(self.ev_operand(a, fr));
+                // The slot holds `::`, which owns nothing: skip the out-of-line drop.
+                std::mem::forget(std::mem::replace(slot, v));
             }
         }
         let fv = match f {
             Node::Global(s) => match self.global_ref(*s) {
-                Some(v) => v.clone(),
+                Some(v) => dup(v),
                 None => self.lookup_rest(*s)?,
             },
-            _ => self.ev(f, fr)?,
+            _ => unwind!(self.ev(f, fr)),
         };
         if let Value::Lambda(l) = &fv {
             if let Some(p) = compiled(l) {
@@ -382,6 +395,7 @@ impl Interp {
                     discard(b);
                     discard(c);
                     discard(d);
+                    discard(fv);
                     return r;
                 }
                 if p.nparams == n {
@@ -798,6 +812,7 @@ fn dup(v: &Value) -> Value {
         Value::Bool(x) => Value::Bool(*x),
         Value::Int(x) => Value::Int(*x),
         Value::Symbol(x) => Value::Symbol(*x),
+        Value::Lambda(l) => Value::Lambda(Arc::clone(l)),
         _ => v.clone(),
     }
 }
@@ -832,6 +847,7 @@ fn discard(v: Value) {
         | Value::Unary(_)
         | Value::Binary(_)
         | Value::Iterator(_) => std::mem::forget(v),
+        Value::Lambda(l) => drop(l),
         v => drop(v),
     }
 }
