@@ -24,9 +24,9 @@ impl From<QError> for Ctrl {
 
 pub(crate) type R = Result<Value, Ctrl>;
 
-/// [`Ctrl`] boxed, so that the evaluator's own result [`Ev`] is 16 bytes and comes back
-/// in registers: every node evaluated returns one, and a 32-byte result written through
-/// memory costs a store-forwarding stall per node.
+/// [`Ctrl`] boxed, so that the evaluator's own result [`Ev`] is 16 bytes and laid out as
+/// a bare `Value` (the error takes a niche of its tag): every node evaluated returns one,
+/// and the 32-byte [`R`] made each result be repacked field by field on its way out.
 pub(crate) struct Unwind(Box<Ctrl>);
 
 impl From<QError> for Unwind {
