@@ -395,7 +395,6 @@ impl Interp {
                     discard(b);
                     discard(c);
                     discard(d);
-                    discard(fv);
                     return r;
                 }
                 if p.nparams == n {
@@ -812,7 +811,6 @@ fn dup(v: &Value) -> Value {
         Value::Bool(x) => Value::Bool(*x),
         Value::Int(x) => Value::Int(*x),
         Value::Symbol(x) => Value::Symbol(*x),
-        Value::Lambda(l) => Value::Lambda(Arc::clone(l)),
         _ => v.clone(),
     }
 }
@@ -847,7 +845,6 @@ fn discard(v: Value) {
         | Value::Unary(_)
         | Value::Binary(_)
         | Value::Iterator(_) => std::mem::forget(v),
-        Value::Lambda(l) => drop(l),
         v => drop(v),
     }
 }
