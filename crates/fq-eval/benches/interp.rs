@@ -1,7 +1,9 @@
 //! Interpreter performance against plain Rust doing the same work, in the same run.
 //!
-//! 1. Interpretive overhead: `do[10000000;x+:1]` at top level and `fib 25` (a recursive
-//!    lambda), next to a `black_box`ed Rust loop and a Rust recursive fib.
+//! 1. Interpretive overhead: `do[10000000;x+:1]` at top level, `fib 25` (a recursive
+//!    lambda) and `do[1000000;a:f a]` with `f:{x+1}` (a lambda call per iteration), next
+//!    to a `black_box`ed Rust loop, a Rust recursive fib and a Rust loop calling an
+//!    `#[inline(never)]` function.
 //! 2. Vector primitives on 10,000,000 longs and floats (`sum + * < where til deltas
 //!    sums`), each next to a plain Rust loop over the same memory producing a fresh `Vec`.
 //! 3. `iasc` of 10,000,000 random longs against `sort_unstable_by_key` on indices.
@@ -26,6 +28,8 @@ use std::time::Duration;
 const N: usize = 10_000_000;
 /// Iterations of the `do` loop.
 const DO_N: i64 = 10_000_000;
+/// Iterations of the loop calling a lambda.
+const CALL_N: i64 = 1_000_000;
 /// Argument of the recursive fib.
 const FIB_N: i64 = 25;
 
@@ -123,6 +127,9 @@ fn bench_overhead(c: &mut Criterion) {
     if selected("fib25") {
         bench_fib(c, &mut i);
     }
+    if selected("call_loop") {
+        bench_call(c, &mut i);
+    }
 }
 
 /// `do[n; x+:1]` at top level: one `+` and one global amend per iteration.
@@ -166,6 +173,33 @@ fn bench_fib(c: &mut Criterion, i: &mut Interp) {
     g.throughput(Throughput::Elements(calls));
     g.bench_function("ferroq", |b| b.iter(|| q(i, &fib_src)));
     g.bench_function("rust", |b| b.iter(|| rust_fib(black_box(FIB_N))));
+    g.finish();
+}
+
+#[inline(never)]
+fn rust_inc(x: i64) -> i64 {
+    x + 1
+}
+
+/// A non-recursive lambda called once per iteration of a top-level loop.
+fn bench_call(c: &mut Criterion, i: &mut Interp) {
+    q(i, "f:{x+1}");
+    let src = format!("a:0;do[{CALL_N};a:f a];a");
+    assert_eq!(q(i, &src), Value::Long(CALL_N));
+
+    let mut g = c.benchmark_group("call_loop");
+    g.sampling_mode(SamplingMode::Flat);
+    g.throughput(Throughput::Elements(CALL_N as u64));
+    g.bench_function("ferroq", |b| b.iter(|| q(i, &src)));
+    g.bench_function("rust", |b| {
+        b.iter(|| {
+            let mut a = 0i64;
+            for _ in 0..CALL_N {
+                a = rust_inc(black_box(a));
+            }
+            a
+        })
+    });
     g.finish();
 }
 

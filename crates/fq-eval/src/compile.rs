@@ -479,6 +479,13 @@ pub fn proto_of(l: &Lambda) -> QResult<Arc<Proto>> {
     Ok(proto)
 }
 
+/// The compiled form of a lambda value, when it has one: a borrow, for calls (no
+/// reference count to touch).
+#[inline]
+pub fn compiled(l: &Lambda) -> Option<&Proto> {
+    l.compiled.get()?.downcast_ref::<Proto>()
+}
+
 /// Parameter names of a lambda, for `value` on a lambda.
 pub fn lambda_params(l: &Lambda) -> QResult<Vec<Sym>> {
     let p = proto_of(l)?;

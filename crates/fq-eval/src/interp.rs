@@ -1,9 +1,9 @@
 //! The interpreter: one workspace of globals, evaluated one expression at a time.
 
 use crate::atomic::collapse;
-use crate::compile::{proto_of, Compiler};
+use crate::compile::{compiled, proto_of, Compiler};
 use crate::host::Host;
-use crate::node::{Node, Target};
+use crate::node::{Node, Proto, Target};
 use crate::prims;
 use fq_value::hash::FxHashMap;
 use fq_value::{Adverb, QError, QResult, Sym, Table, Value, Vector, GENERIC_NULL};
@@ -23,6 +23,63 @@ impl From<QError> for Ctrl {
 }
 
 pub(crate) type R = Result<Value, Ctrl>;
+
+/// [`Ctrl`] boxed, so that the evaluator's own result [`Ev`] is 16 bytes and laid out as
+/// a bare `Value` (the error takes a niche of its tag): every node evaluated returns one,
+/// and the 32-byte [`R`] made each result be repacked field by field on its way out.
+pub(crate) struct Unwind(Box<Ctrl>);
+
+impl From<QError> for Unwind {
+    #[cold]
+    fn from(e: QError) -> Unwind {
+        Unwind(Box::new(Ctrl::Err(e)))
+    }
+}
+
+impl From<Ctrl> for Unwind {
+    #[cold]
+    fn from(c: Ctrl) -> Unwind {
+        Unwind(Box::new(c))
+    }
+}
+
+impl Unwind {
+    /// What a lambda body gives: the value of `:x`, or the error unwinding through it.
+    fn caught_return(mut self) -> Ev {
+        match &mut *self.0 {
+            Ctrl::Ret(v) => Ok(std::mem::replace(v, GENERIC_NULL)),
+            Ctrl::Err(_) => Err(self),
+        }
+    }
+
+    /// The error, once no `:x` can be in flight (outside any lambda body).
+    fn into_error(self) -> QError {
+        match *self.0 {
+            Ctrl::Err(e) => e,
+            Ctrl::Ret(_) => QError::internal("return outside a lambda"),
+        }
+    }
+}
+
+/// The evaluator's result.
+pub(crate) type Ev = Result<Value, Unwind>;
+
+const _: () = assert!(std::mem::size_of::<Ev>() == 16);
+
+/// `?` for [`Ev`] without the conversion through `ControlFlow`, which here makes the
+/// compiler copy the value out field by field (and stall on the reload).
+macro_rules! unwind {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(u) => return Err(u),
+        }
+    };
+}
+
+/// Lambda frames (parameters and locals) of up to this many slots live on the Rust stack
+/// when the call's arguments are all present.
+const INLINE_FRAME: usize = 4;
 
 /// Console settings (`\c`, `\P`).
 #[derive(Clone, Copy, Debug)]
@@ -44,6 +101,10 @@ impl Default for Console {
 /// The q interpreter.
 pub struct Interp {
     globals: FxHashMap<Sym, Value>,
+    /// Emptied frames of lambdas with more than [`INLINE_FRAME`] slots, for reuse.
+    frames: Vec<Vec<Value>>,
+    /// `(namespace, name)` to the name qualified by the namespace (see [`Interp::in_ns`]).
+    qualified: FxHashMap<(Sym, Sym), Sym>,
     /// The current namespace (`\d`), empty for the root.
     pub ns: Sym,
     /// Console settings.
@@ -69,6 +130,8 @@ impl Interp {
     pub fn new(host: Box<dyn Host>) -> Interp {
         Interp {
             globals: FxHashMap::default(),
+            qualified: FxHashMap::default(),
+            frames: Vec::new(),
             ns: Sym::EMPTY,
             console: Console::default(),
             host,
@@ -154,18 +217,45 @@ impl Interp {
         v
     }
 
+    /// A global's value as a name in code reads it: in a namespace, `ns.name` first; then
+    /// `name`; then a system variable; then `t.c`, a column of a table.
+    #[inline]
     fn lookup(&mut self, s: Sym) -> QResult<Value> {
-        if !self.ns.is_null() && s.as_bytes().first() != Some(&b'.') {
-            let mut full = self.ns.as_bytes().to_vec();
-            full.push(b'.');
-            full.extend_from_slice(s.as_bytes());
-            if let Some(v) = self.globals.get(&Sym::from_bytes(&full)) {
-                return Ok(v.clone());
+        match self.global_ref(s) {
+            Some(v) => Ok(dup(v)),
+            None => self.lookup_rest(s),
+        }
+    }
+
+    /// The global a name in code refers to, if it is a variable: in a namespace,
+    /// `ns.name` first, then `name`.
+    #[inline(always)]
+    fn global_ref(&mut self, s: Sym) -> Option<&Value> {
+        if self.ns.is_null() {
+            return self.globals.get(&s);
+        }
+        let full = self.in_ns(s);
+        self.globals.get(&full).or_else(|| self.globals.get(&s))
+    }
+
+    /// `name` qualified by the current namespace (unchanged when it starts with `.`),
+    /// memoised: a namespace's lambdas look their globals up by it on every call.
+    fn in_ns(&mut self, s: Sym) -> Sym {
+        let ns = self.ns;
+        *self.qualified.entry((ns, s)).or_insert_with(|| {
+            let name = s.as_bytes();
+            if name.first() == Some(&b'.') {
+                return s;
             }
-        }
-        if let Some(v) = self.globals.get(&s) {
-            return Ok(v.clone());
-        }
+            let mut full = ns.as_bytes().to_vec();
+            full.push(b'.');
+            full.extend_from_slice(name);
+            Sym::from_bytes(&full)
+        })
+    }
+
+    #[inline(never)]
+    fn lookup_rest(&mut self, s: Sym) -> QResult<Value> {
         if let Some(v) = prims::system_var(self, s) {
             return Ok(v);
         }
@@ -183,72 +273,235 @@ impl Interp {
         Err(QError::Undefined(Arc::from(s.name().as_ref())))
     }
 
+    /// Evaluate a node in a frame of locals.
     pub(crate) fn eval(&mut self, n: &Node, fr: &mut [Value]) -> R {
-        Ok(match n {
-            Node::Const(v) => v.clone(),
-            Node::Local(i) => fr[*i as usize].clone(),
-            Node::Global(s) => self.lookup(*s)?,
-            Node::Monad(code, a) => {
-                let x = self.eval(a, fr)?;
-                prims::call_unary(self, *code, x)?
-            }
+        self.ev(n, fr).map_err(|u| *u.0)
+    }
+
+    /// The hot nodes; the rest are in [`Interp::ev_rest`], out of line, so that this
+    /// function's stack frame (paid once per nesting level) stays small.
+    fn ev(&mut self, n: &Node, fr: &mut [Value]) -> Ev {
+        match n {
+            Node::Const(v) => Ok(dup(v)),
+            Node::Local(i) => Ok(dup(&fr[*i as usize])),
+            Node::Global(s) => match self.global_ref(*s) {
+                Some(v) => Ok(dup(v)),
+                None => Ok(self.lookup_rest(*s)?),
+            },
             Node::Dyad(code, a, b) => {
-                let y = self.eval(b, fr)?;
-                let x = self.eval(a, fr)?;
-                prims::call_binary(self, *code, x, y)?
-            }
-            Node::Apply(f, args) => {
-                let mut vals: Vec<Option<Value>> = vec![None; args.len()];
-                for (i, a) in args.iter().enumerate().rev() {
-                    if let Some(a) = a {
-                        vals[i] = Some(self.eval(a, fr)?);
+                let y = unwind!(self.ev_leaf(b, fr));
+                let x = unwind!(self.ev_leaf(a, fr));
+                if let (Value::Long(p), Value::Long(q)) = (&x, &y) {
+                    if let Some(r) = long_dyad(*code, *p, *q) {
+                        discard(x);
+                        discard(y);
+                        return Ok(r);
                     }
                 }
-                let fv = self.eval(f, fr)?;
-                let data = matches!(
-                    fv,
-                    Value::Vector(_) | Value::List(_) | Value::Dict(_) | Value::Table(_)
-                );
-                if !data && vals.iter().any(Option::is_none) {
-                    let mut items = vec![fv];
-                    items.extend(vals.into_iter().map(|v| v.unwrap_or(GENERIC_NULL)));
-                    return Ok(Value::Projection(Arc::new(items)));
-                }
-                let vals: Vec<Value> =
-                    vals.into_iter().map(|v| v.unwrap_or(GENERIC_NULL)).collect();
-                self.apply(&fv, vals)?
+                Ok(prims::call_binary(self, *code, x, y)?)
             }
+            Node::Monad(code, a) => {
+                let x = unwind!(self.ev_leaf(a, fr));
+                Ok(prims::call_unary(self, *code, x)?)
+            }
+            Node::Apply(f, args) => self.ev_apply(f, args, fr),
+            Node::Cond(xs) => {
+                let mut i = 0;
+                while i + 1 < xs.len() {
+                    let c = unwind!(self.ev_operand(&xs[i], fr));
+                    if truthy(&c)? {
+                        return self.ev(&xs[i + 1], fr);
+                    }
+                    i += 2;
+                }
+                match xs.get(i) {
+                    Some(x) => self.ev(x, fr),
+                    None => Ok(GENERIC_NULL),
+                }
+            }
+            Node::SetLocal(i, v) => {
+                let x = unwind!(self.ev(v, fr));
+                fr[*i as usize] = dup(&x);
+                Ok(x)
+            }
+            Node::SetGlobal(s, v) => {
+                let x = unwind!(self.ev(v, fr));
+                match self.globals.get_mut(s) {
+                    Some(slot) => *slot = dup(&x),
+                    None => {
+                        self.globals.insert(*s, dup(&x));
+                    }
+                }
+                Ok(x)
+            }
+            _ => self.ev_rest(n, fr),
+        }
+    }
+
+    /// [`Interp::ev`], with constants and locals (the commonest operands) read in
+    /// place: an atom then stays in registers rather than coming back through memory.
+    #[inline(always)]
+    fn ev_leaf(&mut self, n: &Node, fr: &mut [Value]) -> Ev {
+        match n {
+            Node::Const(v) => Ok(dup(v)),
+            Node::Local(i) => Ok(dup(&fr[*i as usize])),
+            _ => self.ev(n, fr),
+        }
+    }
+
+    /// [`Interp::ev_leaf`], also doing arithmetic and comparison of long constants and
+    /// locals (`x-1`, `x<2`) in place: for lambda arguments and conditions.
+    #[inline(always)]
+    fn ev_operand(&mut self, n: &Node, fr: &mut [Value]) -> Ev {
+        if let Node::Dyad(code, a, b) = n {
+            if let (Some(x), Some(y)) = (leaf_long(a, fr), leaf_long(b, fr)) {
+                if let Some(r) = long_dyad(*code, x, y) {
+                    return Ok(r);
+                }
+            }
+        }
+        self.ev_leaf(n, fr)
+    }
+
+    /// `f[a;b;…]`. With every argument present and a lambda of at most
+    /// [`INLINE_FRAME`] slots taking exactly that many, the arguments are evaluated
+    /// straight into the callee's frame on the Rust stack.
+    fn ev_apply(&mut self, f: &Node, args: &[Option<Node>], fr: &mut [Value]) -> Ev {
+        let n = args.len();
+        if n > INLINE_FRAME || args.iter().any(Option::is_none) {
+            return self.ev_apply_general(f, args, fr);
+        }
+        let mut frame: [Value; INLINE_FRAME] = [GENERIC_NULL; INLINE_FRAME];
+        for (slot, a) in frame[..n].iter_mut().zip(args).rev() {
+            if let Some(a) = a {
+                let v = unwind!(self.ev_operand(a, fr));
+                // The slot holds `::`, which owns nothing: skip the out-of-line drop.
+                std::mem::forget(std::mem::replace(slot, v));
+            }
+        }
+        let fv = match f {
+            Node::Global(s) => match self.global_ref(*s) {
+                Some(v) => dup(v),
+                None => self.lookup_rest(*s)?,
+            },
+            _ => unwind!(self.ev(f, fr)),
+        };
+        if let Value::Lambda(l) = &fv {
+            if let Some(p) = compiled(l) {
+                if p.nparams == n && p.locals.len() <= INLINE_FRAME {
+                    let r = self.call(l.context, p, &mut frame[..p.locals.len()]);
+                    let [a, b, c, d] = frame;
+                    discard(a);
+                    discard(b);
+                    discard(c);
+                    discard(d);
+                    return r;
+                }
+                if p.nparams == n {
+                    // More locals than fit inline: a frame from the pool.
+                    let mut big = self.frames.pop().unwrap_or_default();
+                    big.extend(frame[..n].iter_mut().map(|v| std::mem::replace(v, GENERIC_NULL)));
+                    big.resize(p.locals.len(), GENERIC_NULL);
+                    let r = self.call(l.context, p, &mut big);
+                    big.clear();
+                    self.frames.push(big);
+                    return r;
+                }
+            }
+        }
+        let vals: Vec<Value> =
+            frame[..n].iter_mut().map(|v| std::mem::replace(v, GENERIC_NULL)).collect();
+        Ok(self.apply(&fv, vals)?)
+    }
+
+    /// `f[a;;c]` (a projection, or indexing data at every position of the elided
+    /// dimensions) and calls with many arguments.
+    #[inline(never)]
+    fn ev_apply_general(&mut self, f: &Node, args: &[Option<Node>], fr: &mut [Value]) -> Ev {
+        let mut vals: Vec<Option<Value>> = vec![None; args.len()];
+        for (i, a) in args.iter().enumerate().rev() {
+            if let Some(a) = a {
+                vals[i] = Some(self.ev(a, fr)?);
+            }
+        }
+        let fv = self.ev(f, fr)?;
+        let data =
+            matches!(fv, Value::Vector(_) | Value::List(_) | Value::Dict(_) | Value::Table(_));
+        if !data && vals.iter().any(Option::is_none) {
+            let mut items = vec![fv];
+            items.extend(vals.into_iter().map(|v| v.unwrap_or(GENERIC_NULL)));
+            return Ok(Value::Projection(Arc::new(items)));
+        }
+        let vals: Vec<Value> = vals.into_iter().map(|v| v.unwrap_or(GENERIC_NULL)).collect();
+        Ok(self.apply(&fv, vals)?)
+    }
+
+    /// Run a lambda's body on its frame (arguments first, then `::` for each local):
+    /// the `'stack` and `'stop` checks, its namespace for global names, `:x` caught.
+    fn call(&mut self, context: Sym, p: &Proto, frame: &mut [Value]) -> Ev {
+        if self.depth >= self.max_depth {
+            return Err(QError::Stack.into());
+        }
+        self.tick()?;
+        self.depth += 1;
+        let saved_ns = std::mem::replace(&mut self.ns, context);
+        let result = self.body(p, frame);
+        self.ns = saved_ns;
+        self.depth -= 1;
+        result
+    }
+
+    fn body(&mut self, p: &Proto, frame: &mut [Value]) -> Ev {
+        let Some((last, init)) = p.body.split_last() else { return Ok(GENERIC_NULL) };
+        for stmt in init {
+            if let Err(u) = self.ev(stmt, frame) {
+                return u.caught_return();
+            }
+        }
+        self.ev(last, frame).or_else(Unwind::caught_return)
+    }
+
+    #[inline(never)]
+    fn ev_rest(&mut self, n: &Node, fr: &mut [Value]) -> Ev {
+        Ok(match n {
+            Node::Const(_)
+            | Node::Local(_)
+            | Node::Global(_)
+            | Node::Dyad(..)
+            | Node::Monad(..)
+            | Node::Apply(..)
+            | Node::Cond(_)
+            | Node::SetLocal(..)
+            | Node::SetGlobal(..) => return self.ev(n, fr),
             Node::Derive(adverb, f) => {
-                let fv = self.eval(f, fr)?;
+                let fv = self.ev(f, fr)?;
                 Value::Derived(Arc::new(fq_value::Derived { adverb: *adverb, function: fv }))
             }
             Node::List(items) => {
                 let mut vals = vec![GENERIC_NULL; items.len()];
                 for (i, a) in items.iter().enumerate().rev() {
-                    vals[i] = self.eval(a, fr)?;
+                    vals[i] = self.ev(a, fr)?;
                 }
                 collapse(vals)
             }
             Node::Lambda(v) => v.clone(),
-            Node::SetLocal(i, v) => {
-                let x = self.eval(v, fr)?;
-                fr[*i as usize] = x.clone();
-                x
-            }
-            Node::SetGlobal(s, v) => {
-                let x = self.eval(v, fr)?;
-                self.globals.insert(*s, x.clone());
-                x
-            }
             Node::Amend { target: Target::Global(s), indices: None, op: Some(op), value }
                 if matches!(**op, Node::Const(Value::Binary(_))) =>
             {
                 // `x+:y` on a global: update in place (the value stays unshared, so vector
                 // primitives can reuse its buffer).
                 let Node::Const(Value::Binary(code)) = **op else { unreachable!() };
-                let v = self.eval(value, fr)?;
+                let v = self.ev(value, fr)?;
                 let cur = match self.globals.get_mut(s) {
-                    Some(slot) => std::mem::replace(slot, GENERIC_NULL),
+                    Some(slot) => {
+                        if let (Value::Long(p), Value::Long(q)) = (&*slot, &v) {
+                            if let Some(r) = long_dyad(code, *p, *q) {
+                                *slot = r;
+                                return Ok(v);
+                            }
+                        }
+                        std::mem::replace(slot, GENERIC_NULL)
+                    }
                     None => self.lookup(*s)?,
                 };
                 match prims::call_binary(self, code, cur.clone(), v.clone()) {
@@ -263,13 +516,13 @@ impl Interp {
                 }
             }
             Node::Amend { target, indices, op, value } => {
-                let v = self.eval(value, fr)?;
+                let v = self.ev(value, fr)?;
                 let idx = match indices {
                     Some(ix) => {
                         let mut out = vec![None; ix.len()];
                         for (i, a) in ix.iter().enumerate().rev() {
                             if let Some(a) = a {
-                                out[i] = Some(self.eval(a, fr)?);
+                                out[i] = Some(self.ev(a, fr)?);
                             }
                         }
                         Some(out)
@@ -277,7 +530,7 @@ impl Interp {
                     None => None,
                 };
                 let opv = match op {
-                    Some(o) => Some(self.eval(o, fr)?),
+                    Some(o) => Some(self.ev(o, fr)?),
                     None => None,
                 };
                 let cur = match target {
@@ -308,44 +561,29 @@ impl Interp {
                 v
             }
             Node::Return(x) => {
-                let v = self.eval(x, fr)?;
-                return Err(Ctrl::Ret(v));
+                let v = self.ev(x, fr)?;
+                return Err(Ctrl::Ret(v).into());
             }
             Node::Signal(x) => {
-                let v = self.eval(x, fr)?;
-                return Err(Ctrl::Err(signal_of(&v)));
-            }
-            Node::Cond(xs) => {
-                let mut i = 0;
-                while i + 1 < xs.len() {
-                    let c = self.eval(&xs[i], fr)?;
-                    if truthy(&c)? {
-                        return self.eval(&xs[i + 1], fr);
-                    }
-                    i += 2;
-                }
-                if i < xs.len() {
-                    self.eval(&xs[i], fr)?
-                } else {
-                    GENERIC_NULL
-                }
+                let v = self.ev(x, fr)?;
+                return Err(signal_of(&v).into());
             }
             Node::If(xs) => {
-                let c = self.eval(&xs[0], fr)?;
+                let c = self.ev(&xs[0], fr)?;
                 if truthy(&c)? {
                     for x in &xs[1..] {
-                        self.eval(x, fr)?;
+                        self.ev(x, fr)?;
                     }
                 }
                 GENERIC_NULL
             }
             Node::Do(xs) => {
-                let n = self.eval(&xs[0], fr)?;
+                let n = self.ev(&xs[0], fr)?;
                 let n = crate::convert::atom_i64(&n).ok_or(QError::Type)?;
                 for _ in 0..n.max(0) {
                     self.tick()?;
                     for x in &xs[1..] {
-                        self.eval(x, fr)?;
+                        self.ev(x, fr)?;
                     }
                 }
                 GENERIC_NULL
@@ -353,12 +591,12 @@ impl Interp {
             Node::While(xs) => {
                 loop {
                     self.tick()?;
-                    let c = self.eval(&xs[0], fr)?;
+                    let c = self.ev(&xs[0], fr)?;
                     if !truthy(&c)? {
                         break;
                     }
                     for x in &xs[1..] {
-                        self.eval(x, fr)?;
+                        self.ev(x, fr)?;
                     }
                 }
                 GENERIC_NULL
@@ -366,30 +604,30 @@ impl Interp {
             Node::Block(xs) => {
                 let mut last = GENERIC_NULL;
                 for x in xs {
-                    last = self.eval(x, fr)?;
+                    last = self.ev(x, fr)?;
                 }
                 last
             }
             Node::Table { keys, cols } => {
                 let mut kv = Vec::with_capacity(keys.len());
                 for (n, e) in keys.iter().rev() {
-                    kv.push((*n, self.eval(e, fr)?));
+                    kv.push((*n, self.ev(e, fr)?));
                 }
                 kv.reverse();
                 let mut cv = Vec::with_capacity(cols.len());
                 for (n, e) in cols.iter().rev() {
-                    cv.push((*n, self.eval(e, fr)?));
+                    cv.push((*n, self.ev(e, fr)?));
                 }
                 cv.reverse();
                 build_table(kv, cv)?
             }
             Node::Col(s, fallback) => match crate::qsql::column(self, *s) {
                 Some(v) => v?,
-                None => self.eval(fallback, fr)?,
+                None => self.ev(fallback, fr)?,
             },
             Node::ColDot(c, f, fallback) => match crate::qsql::column_field(self, *c, *f) {
                 Some(v) => v?,
-                None => self.eval(fallback, fr)?,
+                None => self.ev(fallback, fr)?,
             },
             Node::Query(q) => crate::qsql::run(self, q, fr)?,
             Node::Nil => GENERIC_NULL,
@@ -409,7 +647,14 @@ impl Interp {
     pub fn apply(&mut self, f: &Value, args: Vec<Value>) -> QResult<Value> {
         match f {
             Value::Lambda(l) => {
-                let proto = proto_of(l)?;
+                let owned;
+                let proto = match compiled(l) {
+                    Some(p) => p,
+                    None => {
+                        owned = proto_of(l)?;
+                        &*owned
+                    }
+                };
                 if args.len() > proto.nparams {
                     return Err(QError::Rank);
                 }
@@ -418,36 +663,9 @@ impl Interp {
                     items.extend(args);
                     return Ok(Value::Projection(Arc::new(items)));
                 }
-                if self.depth >= self.max_depth {
-                    return Err(QError::Stack);
-                }
-                self.tick()?;
                 let mut frame = args;
                 frame.resize(proto.locals.len(), GENERIC_NULL);
-                self.depth += 1;
-                let saved_ns = self.ns;
-                self.ns = l.context;
-                let mut result = Ok(GENERIC_NULL);
-                for (i, stmt) in proto.body.iter().enumerate() {
-                    match self.eval(stmt, &mut frame) {
-                        Ok(v) => {
-                            if i + 1 == proto.body.len() {
-                                result = Ok(v);
-                            }
-                        }
-                        Err(Ctrl::Ret(v)) => {
-                            result = Ok(v);
-                            break;
-                        }
-                        Err(Ctrl::Err(e)) => {
-                            result = Err(e);
-                            break;
-                        }
-                    }
-                }
-                self.ns = saved_ns;
-                self.depth -= 1;
-                result
+                self.call(l.context, proto, &mut frame).map_err(Unwind::into_error)
             }
             Value::Unary(code) => match args.len() {
                 1 => {
@@ -584,6 +802,72 @@ impl Interp {
     }
 }
 
+/// A copy of a value; atoms of the commonest types without the out-of-line `clone`.
+#[inline(always)]
+fn dup(v: &Value) -> Value {
+    match v {
+        Value::Long(x) => Value::Long(*x),
+        Value::Float(x) => Value::Float(*x),
+        Value::Bool(x) => Value::Bool(*x),
+        Value::Int(x) => Value::Int(*x),
+        Value::Symbol(x) => Value::Symbol(*x),
+        _ => v.clone(),
+    }
+}
+
+/// The long a constant or local node holds, if it is one.
+#[inline(always)]
+fn leaf_long(n: &Node, fr: &[Value]) -> Option<i64> {
+    match n {
+        Node::Const(Value::Long(x)) => Some(*x),
+        Node::Local(i) => match fr[*i as usize] {
+            Value::Long(x) => Some(x),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Drop a value, inline when it owns nothing (the compiler's drop glue for `Value` is
+/// an out-of-line call).
+#[inline(always)]
+fn discard(v: Value) {
+    match v {
+        Value::Bool(_)
+        | Value::Byte(_)
+        | Value::Short(_)
+        | Value::Int(_)
+        | Value::Long(_)
+        | Value::Real(_)
+        | Value::Float(_)
+        | Value::Char(_)
+        | Value::Symbol(_)
+        | Value::Unary(_)
+        | Value::Binary(_)
+        | Value::Iterator(_) => std::mem::forget(v),
+        v => drop(v),
+    }
+}
+
+/// `x+y`, `x-y`, `x*y`, `x=y`, `x<y`, `x>y` on two non-null longs, without the primitive
+/// table's indirect call; the same results as `prims::arith` and `prims::compare` give
+/// (checked by a test). `None`: not one of these.
+#[inline(always)]
+fn long_dyad(code: u8, x: i64, y: i64) -> Option<Value> {
+    if x == i64::MIN || y == i64::MIN {
+        return None;
+    }
+    Some(match code {
+        1 => Value::Long(x.wrapping_add(y)),
+        2 => Value::Long(x.wrapping_sub(y)),
+        3 => Value::Long(x.wrapping_mul(y)),
+        8 => Value::Bool(x == y),
+        9 => Value::Bool(x < y),
+        10 => Value::Bool(x > y),
+        _ => return None,
+    })
+}
+
 /// The error a signal raises: a symbol or string names it.
 pub fn signal_of(v: &Value) -> QError {
     match v {
@@ -597,6 +881,7 @@ pub fn signal_of(v: &Value) -> QError {
 }
 
 /// q truthiness of a condition: a non-zero atom.
+#[inline]
 pub fn truthy(v: &Value) -> QResult<bool> {
     Ok(match v {
         Value::Bool(b) => *b,
@@ -642,4 +927,117 @@ fn build_table(keys: Vec<(Sym, Value)>, cols: Vec<(Sym, Value)>) -> QResult<Valu
         return Ok(Value::Table(Arc::new(mk(cols)?)));
     }
     Value::keyed_table(mk(keys)?, mk(cols)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_dyad_agrees_with_the_primitives() {
+        let mut i = Interp::new(Box::new(crate::MemHost::default()));
+        let xs = [0, 1, -1, 2, 7, -7, i64::MAX, i64::MIN, i64::MIN + 1, i64::MAX - 1];
+        for code in 0..=255u8 {
+            for &x in &xs {
+                for &y in &xs {
+                    let Some(fast) = long_dyad(code, x, y) else { continue };
+                    let slow = prims::call_binary(&mut i, code, Value::Long(x), Value::Long(y));
+                    assert!(slow.as_ref() == Ok(&fast), "code {code}: {x} {y}");
+                }
+            }
+        }
+    }
+
+    fn interp() -> Interp {
+        Interp::new(Box::new(crate::MemHost::default()))
+    }
+
+    /// Evaluate `src` (console lines, `\d` included) and compare with `want`.
+    fn check(i: &mut Interp, src: &str, want: &str) {
+        let (init, last) = src.rsplit_once('\n').unwrap_or(("", src));
+        for line in init.split('\n').filter(|l| !l.is_empty()) {
+            assert!(i.eval_line(line).is_ok(), "{line}");
+        }
+        let got = i.eval_str(last);
+        let want = i.eval_str(want);
+        assert!(got == want, "{src}");
+    }
+
+    fn fails(i: &mut Interp, src: &str, e: &QError) {
+        let got = i.eval_str(src);
+        assert!(got.as_ref().err() == Some(e), "{src}");
+    }
+
+    #[test]
+    fn calls() {
+        let mut i = interp();
+        check(&mut i, "fib:{$[x<2;x;fib[x-1]+fib[x-2]]}\nfib 20", "6765");
+        check(&mut i, "{[a;b;c;d] a+b+c+d}[1;2;3;4]", "10");
+        check(&mut i, "{[a;b;c;d;e] a+b+c+d+e}[1;2;3;4;5]", "15");
+        check(&mut i, "{a:x;b:a+1;c:b+1;d:c+1;e:d+1;e} 1", "5");
+        check(&mut i, "{a:x;b:a+1;b} 1", "2");
+        check(&mut i, "h:{[n] a:1;b:2;c:3;d:n;$[n>0;a+h n-1;d]}\nh 10", "10");
+        fails(&mut i, "{[n] a:1;b:2;c:3;d:n;'`e} 1", &QError::from_text("e"));
+        check(&mut i, "h 3", "3");
+        check(&mut i, "{:x+1;2} 1", "2");
+        check(&mut i, "{x;y;}[1;2]", "::");
+        check(&mut i, "{} 1", "::");
+        check(&mut i, "f:{x+y}\ng:f 1\ng 2", "3");
+        check(&mut i, "f[;2] 1", "3");
+        check(&mut i, "f[1][2]", "3");
+        check(&mut i, "{x*2} each 1 2 3", "2 4 6");
+        check(&mut i, "{x+y}/[1 2 3]", "6");
+        check(&mut i, "(1 2 3)[1]", "2");
+        check(&mut i, "{x 1} 10 20 30", "20");
+        fails(&mut i, "{x}[1;2]", &QError::Rank);
+        fails(&mut i, "{'`boom} 1", &QError::from_text("boom"));
+        check(&mut i, "@[{'`boom};1;{x}]", "\"boom\"");
+        check(&mut i, "h:{x+1}\nh h 1", "3");
+        // A lambda that arrived without its compiled form (as over IPC).
+        let src = fq_value::Lambda::new(Sym::EMPTY, b"{x*y}".to_vec());
+        i.set(Sym::new("m"), Value::Lambda(Arc::new(src)));
+        check(&mut i, "m[3;4]", "12");
+        check(&mut i, "m[3;5]", "15");
+    }
+
+    #[test]
+    fn stack_and_stop() {
+        // Unoptimised builds need far more stack per q call than the test thread has.
+        let t = std::thread::Builder::new().stack_size(256 << 20).spawn(stack_and_stop_deep);
+        assert!(t.map(|t| t.join().is_ok()).unwrap_or(false));
+    }
+
+    fn stack_and_stop_deep() {
+        let mut i = interp();
+        check(&mut i, "f:{$[x>0;1+f x-1;0]}\nf 100", "100");
+        fails(&mut i, "f 5000", &QError::Stack);
+        check(&mut i, "f 1000", "1000");
+        i.fuel = Some(50);
+        fails(&mut i, "f 100", &QError::Stop);
+        i.fuel = None;
+        i.stop.store(true, Ordering::Relaxed);
+        fails(&mut i, "f 1", &QError::Stop);
+        i.stop.store(false, Ordering::Relaxed);
+        check(&mut i, "f 10", "10");
+        check(&mut i, "k:0\ng:{k::k+1;$[x>0;g x-1;k]}\ng 10", "11");
+    }
+
+    #[test]
+    fn globals_and_namespaces() {
+        let mut i = interp();
+        check(&mut i, "x:0\ndo[5;x+:1]\nx", "5");
+        check(&mut i, "x:0N\nx+:1\nx", "0N");
+        check(&mut i, "x:1.5\nx+:1\nx", "2.5");
+        check(&mut i, "v:1 2 3\nv[1]+:10\nv", "1 12 3");
+        check(&mut i, "{a::x} 3\na", "3");
+        check(&mut i, "k:5\n\\d .foo\nk:10\ng:{x+k}\nh:{g x}\n\\d .\n.foo.h 1", "11");
+        check(&mut i, "\\d .foo\nh 2", "12");
+        // A lambda's names resolve in the namespace it was defined in, not by its name.
+        check(&mut i, "\\d .\nm:1\n.foo.r:{m}\n.foo.m:2\n.foo.r[]", "1");
+        check(&mut i, "\\d .foo\nn:{m2}\n\\d .\nm2:1\n.foo.n[]", "1");
+        check(&mut i, ".foo.m2:2\n.foo.n[]", "2");
+        check(&mut i, "\\d .foo\n{b::x} 4\n\\d .\n.foo.b", "4");
+        check(&mut i, "fn:{[t] t+1}\nfn 1", "2");
+        check(&mut i, "t:([]a:1 2)\n{t.a} 0", "1 2");
+    }
 }
