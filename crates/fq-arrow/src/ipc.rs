@@ -155,10 +155,11 @@ pub fn read_ipc_file_buffer(buf: arrow_buffer::Buffer, opts: &ToQOptions) -> QRe
         tail.copy_from_slice(&buf[n - 10..]);
         let footer_len = read_footer_length(tail).map_err(arrow_error)?;
         let footer_start = n - 10 - footer_len;
-        let footer = root_as_footer(&buf[footer_start..n - 10]).map_err(|e| corrupt(e))?;
+        let footer = root_as_footer(&buf[footer_start..n - 10]).map_err(corrupt)?;
         let fb_schema = footer.schema().ok_or_else(|| corrupt("no schema"))?;
-        let schema =
-            std::sync::Arc::new(arrow_ipc::convert::try_fb_to_schema(fb_schema).map_err(arrow_error)?);
+        let schema = std::sync::Arc::new(
+            arrow_ipc::convert::try_fb_to_schema(fb_schema).map_err(arrow_error)?,
+        );
         let mut decoder = arrow_ipc::reader::FileDecoder::new(schema.clone(), footer.version());
         for block in footer.dictionaries().iter().flatten() {
             let len = block.bodyLength() as usize + block.metaDataLength() as usize;
@@ -190,12 +191,12 @@ pub fn read_file_mapped(path: impl AsRef<Path>, opts: &ToQOptions) -> QResult<Ta
         return Err(corrupt("not an Arrow IPC file"));
     }
     let len = map.len();
-    let ptr = std::ptr::NonNull::new(map.as_ptr() as *mut u8).ok_or_else(|| corrupt("empty map"))?;
+    let ptr =
+        std::ptr::NonNull::new(map.as_ptr() as *mut u8).ok_or_else(|| corrupt("empty map"))?;
     // SAFETY: `ptr` and `len` describe the mapping, which the Arc keeps alive as long as
     // any buffer sliced from it.
-    let buf = unsafe {
-        arrow_buffer::Buffer::from_custom_allocation(ptr, len, std::sync::Arc::new(map))
-    };
+    let buf =
+        unsafe { arrow_buffer::Buffer::from_custom_allocation(ptr, len, std::sync::Arc::new(map)) };
     read_ipc_file_buffer(buf, opts)
 }
 

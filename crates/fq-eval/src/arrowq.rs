@@ -135,6 +135,11 @@ fn path_and_flags(x: &Value) -> QResult<(String, Vec<Sym>)> {
     Ok((path, rest))
 }
 
+/// An Arrow buffer adopting the bytes (no copy).
+fn arrow_buffer_from(bytes: Vec<u8>) -> fq_arrow::ArrowBuffer {
+    fq_arrow::ArrowBuffer::from_vec(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{Interp, MemHost};
@@ -177,9 +182,4 @@ mod tests {
         let e = i.eval_str(".arrow.write[`:x.arrow;([]f:(1;`a))]").err().map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.starts_with("'nyi") && e.contains("column f")));
     }
-}
-
-/// An Arrow buffer adopting the bytes (no copy).
-fn arrow_buffer_from(bytes: Vec<u8>) -> fq_arrow::ArrowBuffer {
-    fq_arrow::ArrowBuffer::from_vec(bytes)
 }

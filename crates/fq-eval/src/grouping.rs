@@ -626,7 +626,9 @@ pub fn first_last_by(
         let ok = match e {
             Node::Monad(code, a) => match agg_of(*code) {
                 Some(Agg::First | Agg::Last) => source_col(names, src_cols, a).is_some(),
-                Some(Agg::Count) => is_virtual_i(names, a) || source_col(names, src_cols, a).is_some(),
+                Some(Agg::Count) => {
+                    is_virtual_i(names, a) || source_col(names, src_cols, a).is_some()
+                }
                 _ => false,
             },
             _ => false,

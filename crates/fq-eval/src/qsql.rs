@@ -192,7 +192,9 @@ fn apply_wheres(i: &mut Interp, q: &QueryNode, src: &Source, fr: &mut [Value]) -
         .wheres
         .iter()
         .map(|w| match w {
-            Node::Dyad(code, a, b) if lookup_only(b, &src.names) && !matches!(**b, Node::Const(_)) => {
+            Node::Dyad(code, a, b)
+                if lookup_only(b, &src.names) && !matches!(**b, Node::Const(_)) =>
+            {
                 let frame = QFrame::new(&src.names, &src.cols, None, src.rows);
                 match in_frame(i, frame, b, fr) {
                     Ok(v) => Node::Dyad(*code, a.clone(), Box::new(Node::Const(v))),
