@@ -148,6 +148,14 @@ pub fn read_ipc_file(bytes: &[u8], opts: &ToQOptions) -> QResult<Table> {
 /// Read an Arrow IPC file held in an Arrow buffer, without copying: the record batches'
 /// buffers are slices of `buf` (so fixed-width columns stay in the file's memory).
 pub fn read_ipc_file_buffer(buf: arrow_buffer::Buffer, opts: &ToQOptions) -> QResult<Table> {
+    let (schema, batches) = decode_file_buffer(&buf)?;
+    guarded(|| batches_to_table(&schema, &batches, opts))
+}
+
+type Decoded = (arrow_schema::SchemaRef, Vec<RecordBatch>);
+
+/// The schema and record batches of an IPC file in `buf`, sharing its memory.
+fn decode_file_buffer(buf: &arrow_buffer::Buffer) -> QResult<Decoded> {
     check_file(buf.as_slice())?;
     guarded(|| {
         let n = buf.len();
@@ -174,12 +182,14 @@ pub fn read_ipc_file_buffer(buf: arrow_buffer::Buffer, opts: &ToQOptions) -> QRe
                 batches.push(b);
             }
         }
-        batches_to_table(&schema, &batches, opts)
+        Ok((schema, batches))
     })
 }
 
 /// Read an Arrow IPC file from disk through a memory map: nothing is read up front, and
-/// fixed-width columns are adopted straight from the mapped pages.
+/// fixed-width columns are adopted straight from the mapped pages. Pages of columns that
+/// had to be converted (timestamps, dictionary codes) are released after conversion, so
+/// the process holds each column's bytes once.
 pub fn read_file_mapped(path: impl AsRef<Path>, opts: &ToQOptions) -> QResult<Table> {
     let path = path.as_ref();
     let file = std::fs::File::open(path).map_err(|e| os_error(&path.display().to_string(), &e))?;
@@ -190,14 +200,61 @@ pub fn read_file_mapped(path: impl AsRef<Path>, opts: &ToQOptions) -> QResult<Ta
     if map.is_empty() {
         return Err(corrupt("not an Arrow IPC file"));
     }
+    let map = std::sync::Arc::new(map);
     let len = map.len();
+    let base = map.as_ptr() as usize;
     let ptr =
         std::ptr::NonNull::new(map.as_ptr() as *mut u8).ok_or_else(|| corrupt("empty map"))?;
     // SAFETY: `ptr` and `len` describe the mapping, which the Arc keeps alive as long as
     // any buffer sliced from it.
-    let buf =
-        unsafe { arrow_buffer::Buffer::from_custom_allocation(ptr, len, std::sync::Arc::new(map)) };
-    read_ipc_file_buffer(buf, opts)
+    let buf = unsafe { arrow_buffer::Buffer::from_custom_allocation(ptr, len, map.clone()) };
+    let (schema, batches) = decode_file_buffer(&buf)?;
+    let table = guarded(|| batches_to_table(&schema, &batches, opts))?;
+    // Buffers the table adopted stay; the others were only read.
+    let adopted: Vec<usize> = table
+        .columns()
+        .iter()
+        .filter_map(|c| match c {
+            Value::Vector(v) => Some(v.as_bytes().as_ptr() as usize),
+            _ => None,
+        })
+        .collect();
+    let mut release: Vec<(usize, usize)> = Vec::new();
+    for b in &batches {
+        for col in b.columns() {
+            collect_buffers(&col.to_data(), &mut release);
+        }
+    }
+    drop(batches);
+    drop(buf);
+    const PAGE: usize = 4096;
+    for (start, n) in release {
+        if start < base || start + n > base + len || adopted.contains(&start) {
+            continue;
+        }
+        let lo = (start - base).next_multiple_of(PAGE);
+        let hi = (start - base + n) & !(PAGE - 1);
+        if hi > lo {
+            // SAFETY: a read-only private file mapping that is never written: dropping its
+            // pages is invisible to readers (the next access faults them back in from the
+            // file). The range belongs to a column that was converted, not adopted, so
+            // normally nothing reads it again.
+            let _ = unsafe {
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, lo, hi - lo)
+            };
+        }
+    }
+    Ok(table)
+}
+
+/// Every buffer (pointer, length) of an array and its children and dictionary.
+fn collect_buffers(d: &arrow_data::ArrayData, out: &mut Vec<(usize, usize)>) {
+    for b in d.buffers() {
+        out.push((b.as_ptr() as usize, b.len()));
+    }
+    for c in d.child_data() {
+        collect_buffers(c, out);
+    }
 }
 
 /// Read an Arrow IPC stream (all its record batches) into one q table.

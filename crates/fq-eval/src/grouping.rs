@@ -547,12 +547,22 @@ pub fn fast_where(
         (11, Value::Vector(set)) if isin && set.ty() == QType::SYMBOL => {
             let set = set.as_slice::<Sym>();
             let xs = v.as_slice::<Sym>();
-            if set.len() <= 8 {
-                Some(pick(&|r| set.contains(&xs[r])))
-            } else {
-                let h: std::collections::HashSet<Sym> = set.iter().copied().collect();
-                Some(pick(&|r| h.contains(&xs[r])))
+            if set.len() <= 4 {
+                return Some(match rows {
+                    None => scan(xs, |x| set.contains(&x)),
+                    Some(_) => pick(&|r| set.contains(&xs[r])),
+                });
             }
+            // Membership by symbol id: one table load per row.
+            let domain = fq_value::sym::symbol_count() as usize + 1;
+            let mut member = vec![false; domain];
+            for s in set {
+                member[s.id() as usize] = true;
+            }
+            Some(match rows {
+                None => scan(xs, |x| member.get(x.id() as usize).copied().unwrap_or(false)),
+                Some(_) => pick(&|r| member.get(xs[r].id() as usize).copied().unwrap_or(false)),
+            })
         }
         (7 | 12 | 16, k) if eq && k.qtype().code() == -v.ty().code() => {
             let x = crate::convert::atom_i64(k)?;
@@ -639,8 +649,15 @@ pub fn first_last_by(
     }
     let syms = kv.as_slice::<Sym>();
     let domain = fq_value::sym::symbol_count() as usize + 1;
-    let (firsts, lasts, counts) =
-        group::first_last_count_by(syms, rows, domain, |s: Sym| s.id() as usize);
+    let only_last =
+        cols.iter().all(|(_, e)| matches!(e, Node::Monad(c, _) if agg_of(*c) == Some(Agg::Last)));
+    let (firsts, lasts, counts) = if only_last {
+        // `last` alone: one store per row, no ids, no counts.
+        let lasts = group::last_by(syms, rows, domain, |s: Sym| s.id() as usize);
+        (lasts.clone(), lasts, Vec::new())
+    } else {
+        group::first_last_count_by(syms, rows, domain, |s: Sym| s.id() as usize)
+    };
     // Groups in ascending symbol order.
     let mut order: Vec<usize> = (0..firsts.len()).collect();
     order.sort_by(|&a, &b| {

@@ -595,6 +595,29 @@ fn null_column(like: &Value, n: usize) -> QResult<Value> {
 }
 
 fn update(i: &mut Interp, q: &QueryNode, src: &Source, rows: Option<Value>, fr: &mut [Value]) -> R {
+    if rows.is_none() && q.by.is_none() {
+        // Every row: the new columns replace (or join) the old ones whole.
+        let vals = eval_cols(i, &q.cols, src, None, fr)?;
+        let mut names = src.names.clone();
+        let mut cols = src.cols.clone();
+        for ((name, _), v) in q.cols.iter().zip(vals) {
+            let v = if v.is_atom() {
+                crate::prims::list::take_n(&v, src.rows as i64)?
+            } else if v.count() != src.rows {
+                return Err(QError::Length.into());
+            } else {
+                v
+            };
+            match names.iter().position(|n| n == name) {
+                Some(p) => cols[p] = v,
+                None => {
+                    names.push(*name);
+                    cols.push(v);
+                }
+            }
+        }
+        return Ok(make_keyed(names, cols, src.nkeys)?);
+    }
     let view = all_rows(src, &rows);
     // New values for the rows in view (in view order), per column.
     let (targets, vals): (Vec<i64>, Vec<Value>) = match &q.by {

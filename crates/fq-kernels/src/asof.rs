@@ -6,7 +6,21 @@ pub const NO_GROUP: u32 = u32::MAX;
 
 /// True when `t` never decreases.
 pub fn is_sorted(t: &[i64]) -> bool {
-    t.windows(2).all(|w| w[0] <= w[1])
+    // Blocks without early exit inside, so the comparison loop vectorises.
+    let pairs = t.len().saturating_sub(1);
+    let mut start = 0;
+    while start < pairs {
+        let end = (start + 4096).min(pairs);
+        let ok = t[start..end]
+            .iter()
+            .zip(&t[start + 1..end + 1])
+            .fold(true, |acc, (a, b)| acc & (a <= b));
+        if !ok {
+            return false;
+        }
+        start = end;
+    }
+    true
 }
 
 /// As-of match when both sides are sorted by time: one merge pass keeping the last build

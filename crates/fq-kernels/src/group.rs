@@ -209,6 +209,31 @@ pub fn dense_small_pair(
     (b, p, n as usize)
 }
 
+/// The last row of each distinct key (keys in `0..domain`, read through `key`): one store
+/// per row into a table indexed by key. Returns the last rows of the keys present, in
+/// key order. `rows`: the rows to consider (all when `None`).
+pub fn last_by<K: Copy>(
+    keys: &[K],
+    rows: Option<&[i64]>,
+    domain: usize,
+    key: impl Fn(K) -> usize,
+) -> Vec<u32> {
+    let mut last = vec![u32::MAX; domain];
+    match rows {
+        None => {
+            for (r, &k) in keys.iter().enumerate() {
+                last[key(k)] = r as u32;
+            }
+        }
+        Some(rs) => {
+            for &r in rs {
+                last[key(keys[r as usize])] = r as u32;
+            }
+        }
+    }
+    last.into_iter().filter(|&r| r != u32::MAX).collect()
+}
+
 /// First row, last row and row count of each distinct key (keys in `0..domain`, read
 /// through `key`), in order of first appearance, in one pass and without per-row ids.
 /// `rows`: the rows to consider (all when `None`).

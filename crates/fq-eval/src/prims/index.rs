@@ -28,7 +28,7 @@ pub fn gather(v: &Vector, idx: &[i64]) -> Value {
             let s = v.as_slice::<$t>();
             let out: Vec<$t> =
                 idx.iter().map(|&i| if i >= 0 && i < n { s[i as usize] } else { $null }).collect();
-            Vector::new(v.ty(), &out)
+            Vector::from_vec(v.ty(), out)
         }};
     }
     let out = match v.ty().code() {
@@ -99,6 +99,7 @@ pub fn index1(v: &Value, i: &Value) -> QResult<Value> {
     }
     match v {
         Value::Vector(x) => match i {
+            Value::Vector(iv) if iv.ty() == QType::LONG => Ok(gather(x, iv.as_slice::<i64>())),
             Value::Vector(iv) => {
                 let idx = vector_i64(iv).ok_or(QError::Type)?;
                 Ok(gather(x, &idx))

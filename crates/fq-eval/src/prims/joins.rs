@@ -418,7 +418,7 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
     let t2v = plain(col(&n2, &c2, tcol)?)?;
     let t1time = time_slice(&t1v)?;
     let t2time = time_slice(&t2v)?;
-    let sorted = fq_kernels::asof::is_sorted(&t1time) && fq_kernels::asof::is_sorted(&t2time);
+    let probes_sorted = fq_kernels::asof::is_sorted(&t1time);
     // `g#`/`p#` on t2's symbol column: look each probe's symbol up in the index and search
     // only that symbol's rows (the rows of other symbols are never touched).
     let indexed = if keys.len() == 2 {
@@ -429,12 +429,29 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
                 let ix = crate::grouping::sym_index(q);
                 let ps = p.as_slice::<Sym>();
                 let mut pos = vec![-1i64; ps.len()];
-                for (r, out) in pos.iter_mut().enumerate() {
-                    let rows = ix.rows_of(ps[r].id() as usize);
-                    let t = t1time[r];
-                    let k = rows.partition_point(|&q| t2time[q as usize] <= t);
-                    if k > 0 {
-                        *out = i64::from(rows[k - 1]);
+                if probes_sorted {
+                    // Probes in time order: one forward cursor per symbol, so each
+                    // symbol's quote rows are walked once, in order.
+                    let mut cursor: fq_value::hash::FxHashMap<Sym, usize> = Default::default();
+                    for (r, out) in pos.iter_mut().enumerate() {
+                        let rows = ix.rows_of(ps[r].id() as usize);
+                        let t = t1time[r];
+                        let k = cursor.entry(ps[r]).or_insert(0);
+                        while *k < rows.len() && t2time[rows[*k] as usize] <= t {
+                            *k += 1;
+                        }
+                        if *k > 0 {
+                            *out = i64::from(rows[*k - 1]);
+                        }
+                    }
+                } else {
+                    for (r, out) in pos.iter_mut().enumerate() {
+                        let rows = ix.rows_of(ps[r].id() as usize);
+                        let t = t1time[r];
+                        let k = rows.partition_point(|&q| t2time[q as usize] <= t);
+                        if k > 0 {
+                            *out = i64::from(rows[k - 1]);
+                        }
                     }
                 }
                 Some(pos)
@@ -444,6 +461,7 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
     } else {
         None
     };
+    let sorted = indexed.is_none() && probes_sorted && fq_kernels::asof::is_sorted(&t2time);
     let direct = if indexed.is_some() {
         indexed
     } else if sorted && keys.len() == 2 {
