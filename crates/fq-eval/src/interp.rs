@@ -492,22 +492,29 @@ impl Interp {
                 // primitives can reuse its buffer).
                 let Node::Const(Value::Binary(code)) = **op else { unreachable!() };
                 let v = self.ev(value, fr)?;
+                let append = Some(code) == fq_value::prim::binary_code(",");
                 let cur = match self.globals.get_mut(s) {
                     Some(slot) => {
                         if let (Value::Long(p), Value::Long(q)) = (&*slot, &v) {
                             if let Some(r) = long_dyad(code, *p, *q) {
-                                *slot = r;
-                                return Ok(v);
+                                *slot = r.clone();
+                                // `x+:y` gives x's new value.
+                                return Ok(r);
                             }
                         }
                         std::mem::replace(slot, GENERIC_NULL)
                     }
                     None => self.lookup(*s)?,
                 };
-                match prims::call_binary(self, code, cur.clone(), v.clone()) {
+                let r = if append {
+                    prims::table::append_assign(self, cur.clone(), v)
+                } else {
+                    prims::call_binary(self, code, cur.clone(), v)
+                };
+                match r {
                     Ok(new) => {
-                        self.globals.insert(*s, new);
-                        v
+                        self.globals.insert(*s, new.clone());
+                        new
                     }
                     Err(e) => {
                         self.globals.insert(*s, cur);
@@ -542,6 +549,9 @@ impl Interp {
                 };
                 let result = match idx {
                     None => match &opv {
+                        Some(Value::Binary(c)) if Some(*c) == fq_value::prim::binary_code(",") => {
+                            prims::table::append_assign(self, cur.clone(), v.clone())
+                        }
                         Some(o) => self.apply(o, vec![cur.clone(), v.clone()]),
                         None => Ok(v.clone()),
                     },
@@ -557,6 +567,12 @@ impl Interp {
                         return Err(e.into());
                     }
                 };
+                let compound = indices.is_none() && op.is_some();
+                if compound {
+                    // `x+:y` gives x's new value.
+                    self.store(*target, fr, new.clone());
+                    return Ok(new);
+                }
                 self.store(*target, fr, new);
                 v
             }
@@ -902,6 +918,12 @@ pub fn truthy(v: &Value) -> QResult<bool> {
 }
 
 fn build_table(keys: Vec<(Sym, Value)>, cols: Vec<(Sym, Value)>) -> QResult<Value> {
+    if cols.is_empty() && !keys.is_empty() {
+        // `([a:1;b:2])`: a dictionary (q 4.1's dictionary literal).
+        let names: Vec<Sym> = keys.iter().map(|(n, _)| *n).collect();
+        let vals: Vec<Value> = keys.into_iter().map(|(_, v)| v).collect();
+        return Value::dict(Value::Vector(Vector::syms(&names)), collapse(vals));
+    }
     let all: Vec<&Value> = keys.iter().chain(cols.iter()).map(|(_, v)| v).collect();
     let n = all
         .iter()

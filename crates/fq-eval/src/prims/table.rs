@@ -750,3 +750,173 @@ pub fn fby(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let per = collapse(per);
     index1(&per, &longs(ids.iter().map(|&g| i64::from(g)).collect()))
 }
+
+/// `x,:y`: append in place, keeping `x`'s type: a typed vector takes only items of its
+/// type (`'type`), an enumeration enumerates `y` against its domain (`'cast`), a list of
+/// lists takes a vector as one item, a table takes rows (a row as a list of atoms or a
+/// dictionary, several rows as a list of rows or a table, missing columns null), a keyed
+/// table upserts, a dictionary upserts with values of its type.
+pub fn append_assign(i: &mut Interp, cur: Value, y: Value) -> QResult<Value> {
+    let join = |i: &mut Interp, a: Value, b: Value| crate::prims::list::join(i, a, b);
+    match (&cur, &y) {
+        (Value::Vector(cv), _) if !cv.is_empty() => {
+            let ty = cv.ty();
+            let ok = match &y {
+                Value::Vector(yv) => yv.ty() == ty || yv.is_empty(),
+                Value::Enum(_) => ty == QType::SYMBOL,
+                Value::List(l) => l.items().iter().all(|x| x.qtype() == ty.atom()),
+                a if a.is_atom() => a.qtype() == ty.atom(),
+                _ => false,
+            };
+            if !ok {
+                return Err(QError::Type);
+            }
+            let y = match y {
+                Value::Enum(e) => e.resolve()?,
+                y => y,
+            };
+            join(i, cur, y)
+        }
+        (Value::Enum(e), _) => {
+            let ext = enumerate_in(i, e.domain_name, &y, false)?;
+            let Value::Enum(x) = &ext else { return Err(QError::Type) };
+            let mut idx = e.indices.as_slice::<i64>().to_vec();
+            idx.extend_from_slice(x.indices.as_slice::<i64>());
+            Ok(Value::Enum(Arc::new(Enumeration {
+                ty: QType(20),
+                domain_name: e.domain_name,
+                domain: x.domain.clone(),
+                indices: Vector::from_vec(QType::LONG, idx),
+            })))
+        }
+        (Value::List(l), Value::Vector(_))
+            if !l.is_empty() && l.items().iter().all(|x| !x.is_atom()) =>
+        {
+            let mut items = l.items().to_vec();
+            items.push(y);
+            Ok(Value::list(items))
+        }
+        (Value::Table(t), _) => {
+            let names: Vec<Sym> = t.names().as_slice::<Sym>().to_vec();
+            let rows = table_rows(&names, &y)?;
+            let mut out = Vec::with_capacity(names.len());
+            for (c, add) in t.columns().iter().zip(rows) {
+                let add = match add {
+                    // A missing column: nulls of the column's type.
+                    Value::List(l) if l.items().iter().all(Value::is_generic_null) => {
+                        index1(c, &longs(vec![-1; l.len()]))?
+                    }
+                    a => a,
+                };
+                out.push(append(i, c, add)?);
+            }
+            build(names, out, 0)
+        }
+        (Value::Dict(d), _) if d.is_keyed_table() => {
+            let (names, _, nk) = flat(&cur)?;
+            let rows: Vec<Value> = match &y {
+                Value::List(l) if l.items().iter().all(|r| matches!(r, Value::List(_))) => {
+                    l.items().to_vec()
+                }
+                y => vec![y.clone()],
+            };
+            let mut acc = cur.clone();
+            for r in rows {
+                let r = match r {
+                    Value::Dict(rd) if !rd.is_keyed_table() => {
+                        let ks = sym_list(&rd.keys)?;
+                        let vs = items(&rd.values).ok_or(QError::Type)?;
+                        let row: Vec<Value> = names
+                            .iter()
+                            .map(|n| ks.iter().position(|k| k == n).map(|p| vs[p].clone()))
+                            .collect::<Option<_>>()
+                            .ok_or(QError::Mismatch)?;
+                        Value::list(row)
+                    }
+                    r => r,
+                };
+                let _ = nk;
+                acc = upsert_value(i, &acc, &r)?;
+            }
+            Ok(acc)
+        }
+        (Value::Dict(d), Value::Dict(e)) => {
+            if let (Value::Vector(dv), Value::Vector(ev)) = (&d.values, &e.values) {
+                if dv.ty() != ev.ty() && !ev.is_empty() {
+                    return Err(QError::Type);
+                }
+            }
+            join(i, cur, y)
+        }
+        _ => join(i, cur, y),
+    }
+}
+
+/// Rows to append to a table with columns `names`, one value per column (missing
+/// columns get nulls later): a table, a dictionary (one row), a list of atoms (one row),
+/// or a list of rows.
+fn table_rows(names: &[Sym], y: &Value) -> QResult<Vec<Value>> {
+    match y {
+        Value::Table(t) => {
+            let n = t.rows();
+            names
+                .iter()
+                .map(|c| match t.column(*c) {
+                    Some(v) => Ok(v.clone()),
+                    None => missing(n),
+                })
+                .collect::<QResult<Vec<_>>>()
+                .and_then(|cols| {
+                    if t.names().as_slice::<Sym>().iter().any(|c| !names.contains(c)) {
+                        Err(QError::Mismatch)
+                    } else {
+                        Ok(cols)
+                    }
+                })
+        }
+        Value::Dict(d) if !d.is_keyed_table() => {
+            let ks = sym_list(&d.keys)?;
+            let vs = items(&d.values).ok_or(QError::Type)?;
+            if ks.iter().any(|k| !names.contains(k)) {
+                return Err(QError::Mismatch);
+            }
+            names
+                .iter()
+                .map(|n| match ks.iter().position(|k| k == n) {
+                    Some(p) => Ok(crate::convert::enlist_atom(&vs[p])),
+                    None => missing(1),
+                })
+                .collect()
+        }
+        _ => {
+            let its = match y {
+                Value::List(l) => l.items().to_vec(),
+                v => items(v).ok_or(QError::Type)?,
+            };
+            if its.iter().all(Value::is_atom) {
+                if its.len() != names.len() {
+                    return Err(QError::Length);
+                }
+                return Ok(its.iter().map(crate::convert::enlist_atom).collect());
+            }
+            // A list of rows: transpose.
+            let mut cols: Vec<Vec<Value>> = vec![Vec::new(); names.len()];
+            for r in &its {
+                let cells = items(r).ok_or(QError::Type)?;
+                if cells.len() != names.len() {
+                    return Err(QError::Length);
+                }
+                for (c, v) in cols.iter_mut().zip(cells) {
+                    c.push(v);
+                }
+            }
+            Ok(cols.into_iter().map(collapse).collect())
+        }
+    }
+}
+
+/// A placeholder for a column missing from appended rows: `n` generic nulls, typed by
+/// [`append`] from the column it joins.
+fn missing(n: usize) -> QResult<Value> {
+    Ok(Value::list(vec![fq_value::GENERIC_NULL; n]))
+}
