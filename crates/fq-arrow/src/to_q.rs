@@ -395,13 +395,29 @@ fn timestamps(array: &dyn Array, unit: TimeUnit) -> QResult<Value> {
     };
     let ty = QType::TIMESTAMP;
     match unit {
-        TimeUnit::Nanosecond => map::<TimestampNanosecondType, i64>(array, ty, NULL_I64, |x| {
-            if x == i64::MAX {
-                x
-            } else {
-                x.saturating_sub(EPOCH_OFFSET_NANOS)
+        TimeUnit::Nanosecond => {
+            // Shift epochs and note whether the times ascend (a tick table's do), so
+            // setting `s#` afterwards need not check again.
+            let a = primitive::<TimestampNanosecondType>(array)?;
+            let mut v: Vec<i64> = crate::output_vec(a.len());
+            let mut ascending = true;
+            let mut prev = i64::MIN;
+            v.extend(a.values().iter().map(|&x| {
+                let y = if x == i64::MAX { x } else { x.saturating_sub(EPOCH_OFFSET_NANOS) };
+                ascending &= prev <= y;
+                prev = y;
+                y
+            }));
+            let nulls = nulls_of(array);
+            if let Some(n) = nulls {
+                patch_nulls(&mut v, n, NULL_I64);
             }
-        }),
+            let out = Vector::from_vec(ty, v);
+            if ascending && nulls.is_none() {
+                let _ = out.cached(|_| fq_value::KnownAscending);
+            }
+            Ok(Value::Vector(out))
+        }
         TimeUnit::Microsecond => {
             map::<TimestampMicrosecondType, i64>(array, ty, NULL_I64, shift(1_000))
         }

@@ -518,6 +518,11 @@ pub fn fast_where(
     let isin = Some(*code) == prim::binary_code("in");
     let n = v.len();
     let pick = |f: &dyn Fn(usize) -> bool| -> Vec<i64> { pick_rows(n, rows, f) };
+    // Rows in view that form one run (as after a binary search on `s#`): scan the slice.
+    let run = rows.and_then(|r| match (r.first(), r.last()) {
+        (Some(&a), Some(&b)) if b - a + 1 == r.len() as i64 => Some((a as usize, b as usize + 1)),
+        _ => None,
+    });
     match (v.ty().code(), k) {
         (11, Value::Symbol(s)) if eq && rows.is_none() && indexed(v) => {
             let ix = sym_index(v);
@@ -539,9 +544,14 @@ pub fn fast_where(
         }
         (11, Value::Symbol(s)) if eq => {
             let xs = v.as_slice::<Sym>();
-            Some(match rows {
-                None => scan(xs, |x| x == *s),
-                Some(_) => pick(&|r| xs[r] == *s),
+            Some(match (rows, run) {
+                (None, _) => scan(xs, |x| x == *s),
+                (Some(_), Some((a, b))) => {
+                    let mut out = scan(&xs[a..b], |x| x == *s);
+                    out.iter_mut().for_each(|r| *r += a as i64);
+                    out
+                }
+                (Some(_), None) => pick(&|r| xs[r] == *s),
             })
         }
         (11, Value::Vector(set)) if isin && set.ty() == QType::SYMBOL => {

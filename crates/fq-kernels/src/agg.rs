@@ -64,13 +64,18 @@ pub fn extreme_i64(vals: &[i64], ids: &[u32], n: usize, max: bool) -> Vec<i64> {
 
 /// Maximum (or minimum) of floats per group, nulls skipped; null when all are.
 pub fn extreme_f64(vals: &[f64], ids: &[u32], n: usize, max: bool) -> Vec<f64> {
+    // IEEE maxNum/minNum (`f64::max`) return the non-NaN operand: a null never wins and a
+    // null accumulator (nothing seen yet) always loses, without branches.
     let mut out = vec![f64::NAN; n];
-    for (&v, &g) in vals.iter().zip(ids) {
-        let s = &mut out[g as usize];
-        // A null value never wins; a null accumulator (nothing yet) always loses.
-        let wins = if max { v > *s } else { v < *s };
-        if !v.is_nan() && (wins || s.is_nan()) {
-            *s = v;
+    if max {
+        for (&v, &g) in vals.iter().zip(ids) {
+            let s = &mut out[g as usize];
+            *s = s.max(v);
+        }
+    } else {
+        for (&v, &g) in vals.iter().zip(ids) {
+            let s = &mut out[g as usize];
+            *s = s.min(v);
         }
     }
     out

@@ -24,7 +24,7 @@ pub use error::{QError, QResult};
 pub use qtype::{QType, BASE_TYPES};
 pub use sym::Sym;
 pub use value::{Adverb, Derived, Dict, Enumeration, Lambda, List, Table, Value, GENERIC_NULL};
-pub use vector::{Attr, AttrCell, Vector};
+pub use vector::{Attr, AttrCell, KnownAscending, Vector};
 
 // Hot types stay small: a Value is two words, an error three.
 const _: () = assert!(std::mem::size_of::<Value>() == 16);

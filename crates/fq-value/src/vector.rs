@@ -89,6 +89,12 @@ struct VectorData {
     cache: IndexCache,
 }
 
+/// A fact established about a vector's elements when it was built (cached with
+/// [`Vector::cached`]): its items never decrease. Not an attribute: q does not see it, but
+/// setting `` `s# `` need not check again.
+#[derive(Debug)]
+pub struct KnownAscending;
+
 /// A structure derived from a vector's elements (the hash index behind `g#`), built on
 /// first use and dropped whenever the elements change; copies start empty.
 #[derive(Default)]
@@ -319,6 +325,11 @@ impl Vector {
             Some(s) => s,
             None => panic!("{:?} vector viewed as {}", self.ty(), std::any::type_name::<E>()),
         }
+    }
+
+    /// The cached structure of type `T`, if one was built (see [`Vector::cached`]).
+    pub fn cache_get<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        Arc::clone(self.0.cache.0.get()?).downcast::<T>().ok()
     }
 
     /// A structure derived from the elements, built by `build` on first use and kept with

@@ -181,7 +181,7 @@ fn adjacent(v: &Vector, ok: impl Fn(Ordering) -> bool) -> bool {
 
 /// True when a typed vector is in ascending order.
 pub fn vector_sorted(v: &Vector) -> bool {
-    if v.attr() == Attr::Sorted {
+    if v.attr() == Attr::Sorted || v.cache_get::<fq_value::KnownAscending>().is_some() {
         return true;
     }
     match v.ty().code() {

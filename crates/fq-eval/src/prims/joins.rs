@@ -119,7 +119,11 @@ fn left_join(i: &mut Interp, x: Value, y: Value, kind: Lj, fill: bool) -> QResul
         xc = xc.iter().map(|c| index1(c, &kv)).collect::<QResult<_>>()?;
         pos = keep.iter().map(|&r| pos[r as usize]).collect();
     }
-    let pv = longs(pos.clone());
+    let pv = longs(pos);
+    let pos: &[i64] = match &pv {
+        Value::Vector(v) => v.as_slice::<i64>(),
+        _ => &[],
+    };
     for (n, c) in yn[nk..].iter().zip(&yc[nk..]) {
         let vals = index1(c, &pv)?;
         match xn.iter().position(|m| m == n) {
@@ -418,7 +422,10 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
     let t2v = plain(col(&n2, &c2, tcol)?)?;
     let t1time = time_slice(&t1v)?;
     let t2time = time_slice(&t2v)?;
-    let probes_sorted = fq_kernels::asof::is_sorted(&t1time);
+    // `s#` on a time column vouches for its order; otherwise check.
+    let sorted_attr =
+        |v: &Value| matches!(v, Value::Vector(x) if x.attr() == fq_value::Attr::Sorted);
+    let probes_sorted = sorted_attr(&t1v) || fq_kernels::asof::is_sorted(&t1time);
     // `g#`/`p#` on t2's symbol column: look each probe's symbol up in the index and search
     // only that symbol's rows (the rows of other symbols are never touched).
     let indexed = if keys.len() == 2 {
@@ -461,7 +468,9 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
     } else {
         None
     };
-    let sorted = indexed.is_none() && probes_sorted && fq_kernels::asof::is_sorted(&t2time);
+    let sorted = indexed.is_none()
+        && probes_sorted
+        && (sorted_attr(&t2v) || fq_kernels::asof::is_sorted(&t2time));
     let direct = if indexed.is_some() {
         indexed
     } else if sorted && keys.len() == 2 {
@@ -515,7 +524,11 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
         }
         pos
     };
-    let pv = longs(pos.clone());
+    let pv = longs(pos);
+    let pos: &[i64] = match &pv {
+        Value::Vector(v) => v.as_slice::<i64>(),
+        _ => &[],
+    };
     let mut names = n1.clone();
     let mut cols = c1.clone();
     for (n, c) in n2.iter().zip(&c2) {
