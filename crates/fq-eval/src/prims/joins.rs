@@ -133,7 +133,7 @@ fn left_join(i: &mut Interp, x: Value, y: Value, kind: Lj, fill: bool) -> QResul
                         let zero = fill_zero(i, &vals)?;
                         crate::prims::arith::arith(crate::prims::arith::Op::Add, &xc[p], &zero)?
                     }
-                    _ => merge(i, &xc[p], &vals, &pos, fill)?,
+                    _ => merge(i, &xc[p], &vals, pos, fill)?,
                 }
             }
             None => {
@@ -539,10 +539,10 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
         match names.iter().position(|m| m == n) {
             Some(p) => {
                 cols[p] = if fill {
-                    merge(i, &cols[p], &vals, &pos, true)?
+                    merge(i, &cols[p], &vals, pos, true)?
                 } else {
                     // aj: t2's value wherever a row matched (even a null), else t1's.
-                    merge(i, &cols[p], &vals, &pos, false)?
+                    merge(i, &cols[p], &vals, pos, false)?
                 };
             }
             None => {
