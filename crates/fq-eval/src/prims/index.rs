@@ -205,7 +205,31 @@ pub fn index1(v: &Value, i: &Value) -> QResult<Value> {
                 Ok(row_dict(t, k as usize))
             }
         },
-        Value::Enum(e) => index1(&e.resolve()?, i),
+        Value::Enum(e) => {
+            // Indexing an enumeration keeps it enumerated, while every index is in range.
+            let n = e.indices.len() as i64;
+            let ix = index1(&Value::Vector(e.indices.clone()), i)?;
+            let wrap = |indices: Vector, atom: bool| {
+                Value::Enum(Arc::new(fq_value::Enumeration {
+                    ty: fq_value::QType(if atom { -e.ty.code().abs() } else { e.ty.code().abs() }),
+                    domain_name: e.domain_name,
+                    domain: e.domain.clone(),
+                    indices,
+                }))
+            };
+            let in_range = |x: i64| x >= 0 && x < e.domain.len() as i64;
+            let _ = n;
+            match &ix {
+                Value::Long(x) if in_range(*x) => Ok(wrap(Vector::longs(&[*x]), true)),
+                Value::Vector(v)
+                    if v.ty() == QType::LONG
+                        && v.as_slice::<i64>().iter().all(|&x| in_range(x)) =>
+                {
+                    Ok(wrap(v.clone(), false))
+                }
+                _ => index1(&e.resolve()?, i),
+            }
+        }
         _ => Err(QError::Type),
     }
 }

@@ -421,6 +421,12 @@ pub fn upsert_value(i: &mut Interp, t: &Value, y: &Value) -> QResult<Value> {
             return Ok(acc);
         }
     }
+    if nk == 0 {
+        if let Value::Table(_) = y {
+            // Columns by name, in any order; missing ones are null.
+            return append_assign(i, t.clone(), y.clone());
+        }
+    }
     let add = rows_of(&names, y)?;
     let n = add.iter().find(|c| !c.is_atom()).map_or(1, Value::count);
     if nk == 0 {
