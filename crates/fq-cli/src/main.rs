@@ -9,9 +9,44 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 /// mimalloc keeps freed memory for reuse (as kdb+'s own allocator does), so rebuilding a
-/// table does not page-fault its way through fresh memory each time.
+/// table does not page-fault its way through fresh memory each time. The wrapper counts
+/// live bytes so the interpreter can stop a runaway computation with 'wsfull (-w).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: Counting = Counting;
+
+static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+struct Counting;
+
+// SAFETY: every call forwards to mimalloc with the caller's arguments unchanged; the
+// counter is bookkeeping only.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: forwarded as is.
+        unsafe { mimalloc::MiMalloc.alloc(l) }
+    }
+    unsafe fn alloc_zeroed(&self, l: std::alloc::Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: forwarded as is.
+        unsafe { mimalloc::MiMalloc.alloc_zeroed(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: std::alloc::Layout) {
+        LIVE.fetch_sub(l.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: forwarded as is.
+        unsafe { mimalloc::MiMalloc.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: std::alloc::Layout, new: usize) -> *mut u8 {
+        LIVE.fetch_add(new, std::sync::atomic::Ordering::Relaxed);
+        LIVE.fetch_sub(l.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: forwarded as is.
+        unsafe { mimalloc::MiMalloc.realloc(p, l, new) }
+    }
+}
+
+fn live_bytes() -> usize {
+    LIVE.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 const HELP: &str = "\
 ferroq — an Arrow-native, kdb+-compatible time-series database
@@ -39,7 +74,8 @@ OPTIONS:
     -s n           secondary threads (arrives with parallel execution; ignored)
     -t ms          timer period for .z.ts (arrives with the server; ignored)
     -T s           query timeout (arrives with the server; ignored)
-    -w MB          memory limit (ignored in this version)
+    -w MB          workspace limit: past it (process memory, or one value), 'wsfull;
+                   default 80% of physical memory
     -u/-U file     user:password file (arrives with the server; ignored)
     -l / -L        transaction logging (arrives with storage; ignored)
 
@@ -60,6 +96,7 @@ EXAMPLES:
 ";
 
 fn main() -> ExitCode {
+    fq_eval::limits::set_live_bytes_counter(live_bytes);
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
         Ok(code) => code,
@@ -114,14 +151,23 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 o.precision =
                     Some(value("-P", &mut it)?.parse().map_err(|_| "-P digits: not a number")?);
             }
-            "-p" | "-s" | "-t" | "-T" | "-w" | "-u" | "-U" => {
+            "-w" => {
+                let mb: usize = value("-w", &mut it)?
+                    .parse()
+                    .map_err(|_| "-w MB: not a number of megabytes")?;
+                if mb > 0 {
+                    // kdb+'s -w: the workspace limit; over it, evaluation stops with 'wsfull.
+                    fq_eval::limits::set_total_limit(mb << 20);
+                    fq_eval::limits::set_ws_limit(mb << 20);
+                }
+            }
+            "-p" | "-s" | "-t" | "-T" | "-u" | "-U" => {
                 let v = value(a, &mut it)?;
                 let what = match a.as_str() {
                     "-p" => "listening port: the IPC/HTTP server",
                     "-s" => "secondary threads: parallel execution",
                     "-t" => "timer: the server's .z.ts",
                     "-T" => "query timeout: the server",
-                    "-w" => "memory limit",
                     _ => "user file: the server's authentication",
                 };
                 eprintln!("ferroq: {a} {v} ({what}) is not available in this version yet; ignored");

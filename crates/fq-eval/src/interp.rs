@@ -123,6 +123,8 @@ pub struct Interp {
     pub fuel: Option<u64>,
     /// Tables that running qSQL templates read their columns from, innermost last.
     pub(crate) qframes: Vec<crate::qsql::QFrame>,
+    /// Ticks so far (for the periodic memory check).
+    ticks: u32,
 }
 
 impl Interp {
@@ -141,6 +143,7 @@ impl Interp {
             stop: Arc::new(AtomicBool::new(false)),
             fuel: None,
             qframes: Vec::new(),
+            ticks: 0,
         }
     }
 
@@ -191,6 +194,11 @@ impl Interp {
                 return Err(QError::Stop);
             }
             *f -= 1;
+        }
+        self.ticks = self.ticks.wrapping_add(1);
+        if crate::limits::memory_over(self.ticks) {
+            // A runaway computation: 'wsfull before the allocator gives out.
+            return Err(QError::Wsfull);
         }
         Ok(())
     }

@@ -23,3 +23,78 @@ pub fn check(items: u64, size: usize) -> QResult<()> {
         _ => Err(QError::Wsfull),
     }
 }
+
+/// Process memory above which evaluation stops with `'wsfull` (checked periodically
+/// between steps); 0 means 80% of physical memory.
+static TOTAL_LIMIT: AtomicUsize = AtomicUsize::new(0);
+
+/// Set the process-memory limit in bytes (0: 80% of physical memory).
+pub fn set_total_limit(bytes: usize) {
+    TOTAL_LIMIT.store(bytes, Ordering::Relaxed);
+}
+
+/// A cheap count of the bytes the process has allocated, when the host program keeps one
+/// (the `ferroq` binary counts in its global allocator).
+static LIVE_BYTES: std::sync::OnceLock<fn() -> usize> = std::sync::OnceLock::new();
+
+/// Register the host program's live-bytes counter: then the memory limit is checked at
+/// every evaluation step, not only now and then from /proc.
+pub fn set_live_bytes_counter(f: fn() -> usize) {
+    let _ = LIVE_BYTES.set(f);
+}
+
+fn total_limit() -> usize {
+    match TOTAL_LIMIT.load(Ordering::Relaxed) {
+        0 => {
+            static DEFAULT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+            *DEFAULT.get_or_init(|| physical_memory() / 5 * 4)
+        }
+        b => b,
+    }
+}
+
+/// Called at every evaluation step (`tick` is the step count): true when the process's
+/// memory is over the limit, so that a runaway computation ends in `'wsfull` instead of
+/// the allocator aborting the process. With a live-bytes counter the check is one load;
+/// without one, /proc is read every 1,024 steps.
+#[inline]
+pub fn memory_over(tick: u32) -> bool {
+    match LIVE_BYTES.get() {
+        Some(f) => {
+            let limit = total_limit();
+            limit > 0 && f() > limit
+        }
+        None => tick & 0x3FF == 0 && memory_exceeded(),
+    }
+}
+
+/// True when the process's resident memory is over the limit.
+pub fn memory_exceeded() -> bool {
+    let limit = total_limit();
+    limit > 0 && resident_bytes() > limit
+}
+
+/// Resident bytes of this process (0 where unknown).
+pub fn resident_bytes() -> usize {
+    #[cfg(target_os = "linux")]
+    {
+        if let Ok(s) = std::fs::read_to_string("/proc/self/statm") {
+            if let Some(pages) = s.split_whitespace().nth(1).and_then(|p| p.parse::<usize>().ok()) {
+                return pages * 4096;
+            }
+        }
+    }
+    0
+}
+
+fn physical_memory() -> usize {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<usize>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
