@@ -207,7 +207,6 @@ pub fn index1(v: &Value, i: &Value) -> QResult<Value> {
         },
         Value::Enum(e) => {
             // Indexing an enumeration keeps it enumerated, while every index is in range.
-            let n = e.indices.len() as i64;
             let ix = index1(&Value::Vector(e.indices.clone()), i)?;
             let wrap = |indices: Vector, atom: bool| {
                 Value::Enum(Arc::new(fq_value::Enumeration {
@@ -218,7 +217,6 @@ pub fn index1(v: &Value, i: &Value) -> QResult<Value> {
                 }))
             };
             let in_range = |x: i64| x >= 0 && x < e.domain.len() as i64;
-            let _ = n;
             match &ix {
                 Value::Long(x) if in_range(*x) => Ok(wrap(Vector::longs(&[*x]), true)),
                 Value::Vector(v)

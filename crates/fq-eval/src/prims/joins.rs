@@ -658,6 +658,17 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
         let cnames: Vec<Sym> =
             cs.iter().map(|v| syms_of(v).map(|s| s[0])).collect::<QResult<_>>()?;
         let srcs: Vec<&Value> = cnames.iter().map(|&n| col(&n2, &c2, n)).collect::<QResult<_>>()?;
+        if let Some(v) = window_fast(f, &srcs, &spans, &idx.rows) {
+            let name = *cnames.last().ok_or(QError::Length)?;
+            match names.iter().position(|m| *m == name) {
+                Some(p) => cols[p] = v,
+                None => {
+                    names.push(name);
+                    cols.push(v);
+                }
+            }
+            continue;
+        }
         let mut out = Vec::with_capacity(nrows);
         for &(g, s, e) in &spans {
             let rows: Vec<i64> = match idx.rows.get(g as usize) {
@@ -680,6 +691,69 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
         }
     }
     build(names, cols, k1n)
+}
+
+/// `min`, `max`, `sum`, `count`, `first`, `last` of one float or long column over each
+/// window, read straight from the column (no per-window values or calls); `None` for
+/// anything else.
+fn window_fast(
+    f: &Value,
+    srcs: &[&Value],
+    spans: &[(u32, usize, usize)],
+    rows: &[Vec<u32>],
+) -> Option<Value> {
+    let [Value::Vector(c)] = srcs else { return None };
+    let Value::Unary(code) = f else { return None };
+    let name = fq_value::prim::unary_name(*code);
+    let slice = |&(g, s, e): &(u32, usize, usize)| -> &[u32] {
+        rows.get(g as usize).map_or(&[][..], |r| &r[s..e])
+    };
+    match (name.as_ref(), c.ty().code()) {
+        ("#:", _) => Some(Value::Vector(Vector::from_vec(
+            QType::LONG,
+            spans.iter().map(|sp| slice(sp).len() as i64).collect::<Vec<i64>>(),
+        ))),
+        (op @ ("max" | "min" | "sum" | "*:" | "last"), 9) => {
+            let x = c.as_slice::<f64>();
+            let out: Vec<f64> = spans
+                .iter()
+                .map(|sp| {
+                    let w = slice(sp);
+                    match op {
+                        // Empty: the fold's identity; all null: null (as `max`/`min` give).
+                        "max" if w.is_empty() => f64::NEG_INFINITY,
+                        "min" if w.is_empty() => f64::INFINITY,
+                        "max" => w.iter().fold(f64::NAN, |a, &r| a.max(x[r as usize])),
+                        "min" => w.iter().fold(f64::NAN, |a, &r| a.min(x[r as usize])),
+                        "sum" => w.iter().map(|&r| x[r as usize]).filter(|v| !v.is_nan()).sum(),
+                        "*:" => w.first().map_or(f64::NAN, |&r| x[r as usize]),
+                        _ => w.last().map_or(f64::NAN, |&r| x[r as usize]),
+                    }
+                })
+                .collect();
+            Some(Value::Vector(Vector::from_vec(QType::FLOAT, out)))
+        }
+        (op @ ("max" | "min" | "sum" | "*:" | "last"), 7) => {
+            let x = c.as_slice::<i64>();
+            let null = i64::MIN;
+            let out: Vec<i64> = spans
+                .iter()
+                .map(|sp| {
+                    let w = slice(sp);
+                    let vals = w.iter().map(|&r| x[r as usize]).filter(|&v| v != null);
+                    match op {
+                        "max" => vals.fold(-i64::MAX, i64::max),
+                        "min" => vals.fold(i64::MAX, i64::min),
+                        "sum" => vals.fold(0i64, i64::wrapping_add),
+                        "*:" => w.first().map_or(null, |&r| x[r as usize]),
+                        _ => w.last().map_or(null, |&r| x[r as usize]),
+                    }
+                })
+                .collect();
+            Some(Value::Vector(Vector::from_vec(QType::LONG, out)))
+        }
+        _ => None,
+    }
 }
 
 /// `wj[w;c;t;(q;(f;c)…)]`.

@@ -819,7 +819,7 @@ pub fn append_assign(i: &mut Interp, cur: Value, y: Value) -> QResult<Value> {
             build(names, out, 0)
         }
         (Value::Dict(d), _) if d.is_keyed_table() => {
-            let (names, _, nk) = flat(&cur)?;
+            let (names, _, _) = flat(&cur)?;
             let rows: Vec<Value> = match &y {
                 Value::List(l) if l.items().iter().all(|r| matches!(r, Value::List(_))) => {
                     l.items().to_vec()
@@ -841,7 +841,6 @@ pub fn append_assign(i: &mut Interp, cur: Value, y: Value) -> QResult<Value> {
                     }
                     r => r,
                 };
-                let _ = nk;
                 acc = upsert_value(i, &acc, &r)?;
             }
             Ok(acc)
