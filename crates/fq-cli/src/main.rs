@@ -95,10 +95,21 @@ EXAMPLES:
     ferroq decode --hex 0100000011000000f90100000000000000
 ";
 
+/// Native stack for the interpreter thread; evaluation stops with 'stack well before it
+/// runs out (deep recursion or deeply nested expressions).
+const STACK_BYTES: usize = 512 << 20;
+
 fn main() -> ExitCode {
     fq_eval::limits::set_live_bytes_counter(live_bytes);
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    // The interpreter runs on a thread with a large stack (q code may recurse deeply).
+    let worker = std::thread::Builder::new().stack_size(STACK_BYTES).spawn(move || run(&args));
+    let result = match worker.map(|h| h.join()) {
+        Ok(Ok(r)) => r,
+        Ok(Err(_)) => Err("the interpreter thread failed".to_string()),
+        Err(e) => Err(format!("cannot start the interpreter thread: {e}")),
+    };
+    match result {
         Ok(code) => code,
         Err(msg) => {
             let _ = writeln!(std::io::stderr(), "ferroq: {msg}");
@@ -205,6 +216,8 @@ fn print_result(i: &mut Interp, r: Result<Option<fq_value::Value>, QError>) {
 fn console(args: &[String]) -> Result<ExitCode, String> {
     let o = parse_options(args)?;
     let mut i = Interp::new(Box::new(NativeHost));
+    // Leave 32 MB of the thread's stack as margin below the limit.
+    i.set_stack_limit(STACK_BYTES - (32 << 20));
     if let Some((r, c)) = o.rows_cols {
         i.console.rows = r.clamp(10, 2000);
         i.console.cols = c.clamp(10, 2000);

@@ -64,6 +64,16 @@ impl Unwind {
 /// The evaluator's result.
 pub(crate) type Ev = Result<Value, Unwind>;
 
+/// Native stack an interpreter may use unless told otherwise ([`Interp::set_stack_limit`]).
+const DEFAULT_STACK_BYTES: usize = 1 << 20;
+
+/// An address in the current stack frame (the stack grows down on every supported target).
+#[inline(always)]
+fn stack_pointer() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
+
 const _: () = assert!(std::mem::size_of::<Ev>() == 16);
 
 /// `?` for [`Ev`] without the conversion through `ControlFlow`, which here makes the
@@ -125,6 +135,9 @@ pub struct Interp {
     pub(crate) qframes: Vec<crate::qsql::QFrame>,
     /// Ticks so far (for the periodic memory check).
     ticks: u32,
+    /// Evaluation stops with 'stack when the native stack pointer goes below this address
+    /// (deep nesting of expressions or calls), before the thread's stack overflows.
+    stack_floor: usize,
 }
 
 impl Interp {
@@ -144,6 +157,7 @@ impl Interp {
             fuel: None,
             qframes: Vec::new(),
             ticks: 0,
+            stack_floor: stack_pointer().saturating_sub(DEFAULT_STACK_BYTES),
         }
     }
 
@@ -286,9 +300,19 @@ impl Interp {
         self.ev(n, fr).map_err(|u| *u.0)
     }
 
+    /// Allow evaluation to use up to `bytes` of native stack below the caller's frame (the
+    /// thread running the interpreter must have that much; the default is 1 MiB below the
+    /// point where the interpreter was made).
+    pub fn set_stack_limit(&mut self, bytes: usize) {
+        self.stack_floor = stack_pointer().saturating_sub(bytes);
+    }
+
     /// The hot nodes; the rest are in [`Interp::ev_rest`], out of line, so that this
     /// function's stack frame (paid once per nesting level) stays small.
     fn ev(&mut self, n: &Node, fr: &mut [Value]) -> Ev {
+        if stack_pointer() < self.stack_floor {
+            return Err(QError::Stack.into());
+        }
         match n {
             Node::Const(v) => Ok(dup(v)),
             Node::Local(i) => Ok(dup(&fr[*i as usize])),
@@ -1039,6 +1063,7 @@ mod tests {
 
     fn stack_and_stop_deep() {
         let mut i = interp();
+        i.set_stack_limit(200 << 20);
         check(&mut i, "f:{$[x>0;1+f x-1;0]}\nf 100", "100");
         fails(&mut i, "f 5000", &QError::Stack);
         check(&mut i, "f 1000", "1000");
@@ -1050,6 +1075,26 @@ mod tests {
         i.stop.store(false, Ordering::Relaxed);
         check(&mut i, "f 10", "10");
         check(&mut i, "k:0\ng:{k::k+1;$[x>0;g x-1;k]}\ng 10", "11");
+    }
+
+    #[test]
+    fn native_stack_is_bounded() {
+        // Compiling a 10,000-deep expression needs a big stack of its own.
+        let t = std::thread::Builder::new().stack_size(256 << 20).spawn(native_stack_deep);
+        assert!(t.map(|t| t.join().is_ok()).unwrap_or(false));
+    }
+
+    fn native_stack_deep() {
+        // Deeply nested expressions inside recursion (found by the eval fuzzer) end in
+        // 'stack at the interpreter's native-stack limit, not a stack overflow.
+        let mut i = interp();
+        i.set_stack_limit(4 << 20);
+        let body = format!("f:{{[n]{} $[n=2;n;f[n-1]+f[n-2]]}}", "%".repeat(300));
+        assert!(i.eval_str(&body).is_ok());
+        fails(&mut i, "f 10", &QError::Stack);
+        let deep = format!("{}1", "-".repeat(10_000));
+        fails(&mut i, &deep, &QError::Stack);
+        check(&mut i, "1+1", "2");
     }
 
     #[test]
