@@ -1095,6 +1095,9 @@ mod tests {
         let deep = format!("{}1", "-".repeat(10_000));
         fails(&mut i, &deep, &QError::Stack);
         check(&mut i, "1+1", "2");
+        // More random items than memory holds (found by the eval fuzzer): no abort.
+        fails(&mut i, "0W?10", &QError::Wsfull);
+        fails(&mut i, "-5?0W", &QError::Wsfull);
     }
 
     #[test]

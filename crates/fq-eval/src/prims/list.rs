@@ -1344,6 +1344,8 @@ fn next_rand(i: &mut Interp) -> u64 {
 
 fn random(i: &mut Interp, n: i64, y: &Value) -> QResult<Value> {
     let deal = n < 0;
+    // `0W?x` asks for more items than memory holds: 'wsfull, not an allocator abort.
+    crate::limits::check(n.unsigned_abs(), 8)?;
     let cnt = n.unsigned_abs() as usize;
     match y {
         Value::Long(m) | Value::Timestamp(m) if *m > 0 => {
@@ -1352,6 +1354,7 @@ fn random(i: &mut Interp, n: i64, y: &Value) -> QResult<Value> {
                 if cnt as u64 > m {
                     return Err(QError::Length);
                 }
+                crate::limits::check(m, 8)?;
                 let mut pool: Vec<i64> = (0..m as i64).collect();
                 for k in 0..cnt {
                     let j = k + (next_rand(i) % (m - k as u64)) as usize;
