@@ -1098,6 +1098,8 @@ mod tests {
         // More random items than memory holds (found by the eval fuzzer): no abort.
         fails(&mut i, "0W?10", &QError::Wsfull);
         fails(&mut i, "-5?0W", &QError::Wsfull);
+        // A null shift (found by the eval fuzzer) overflowed `i - by`.
+        check(&mut i, "0N xprev 1 2 3", "0N 0N 0N");
     }
 
     #[test]

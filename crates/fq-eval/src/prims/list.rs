@@ -431,7 +431,7 @@ pub fn next(_: &mut Interp, x: Value) -> QResult<Value> {
 
 fn shift(x: &Value, by: i64) -> QResult<Value> {
     let n = count_of(x) as i64;
-    let idx: Vec<i64> = (0..n).map(|i| i - by).collect();
+    let idx: Vec<i64> = (0..n).map(|i| i.saturating_sub(by)).collect();
     match x {
         Value::List(l) => {
             let its: Vec<Value> = idx
