@@ -302,6 +302,18 @@ fn eval_cols(
     Ok(out)
 }
 
+/// A column of `n` rows from a computed value: an atom stretches, a list must have `n`
+/// items (`'length`).
+fn stretch(v: Value, n: usize) -> QResult<Value> {
+    if v.is_atom() {
+        crate::prims::list::take_n(&v, n as i64)
+    } else if v.count() != n {
+        Err(QError::Length)
+    } else {
+        Ok(v)
+    }
+}
+
 /// Columns of one table: atoms stretch to the others' length; lengths must agree.
 fn conform(vals: Vec<Value>, n_default: Option<usize>) -> QResult<Vec<Value>> {
     let n = vals.iter().filter(|v| !v.is_atom()).map(Value::count).next();
@@ -312,17 +324,7 @@ fn conform(vals: Vec<Value>, n_default: Option<usize>) -> QResult<Vec<Value>> {
             return Ok(vals.iter().map(crate::convert::enlist_atom).collect());
         }
     };
-    vals.into_iter()
-        .map(|v| {
-            if v.is_atom() {
-                crate::prims::list::take_n(&v, n as i64)
-            } else if v.count() != n {
-                Err(QError::Length)
-            } else {
-                Ok(v)
-            }
-        })
-        .collect()
+    vals.into_iter().map(|v| stretch(v, n)).collect()
 }
 
 fn all_rows(src: &Source, rows: &Option<Value>) -> Vec<i64> {
@@ -349,7 +351,7 @@ fn limit_rows(
         let k = in_frame(i, frame, key, fr).map_err(ctrl_err)?;
         let mut g = grade(&k)?;
         if *desc {
-            g = stable_desc(&k, g)?;
+            g = crate::prims::table::stable_desc(&k, g)?;
         }
         r = g.iter().map(|&p| r[p as usize]).collect();
     }
@@ -375,22 +377,6 @@ fn limit_rows(
         r = r[s..e.max(s)].to_vec();
     }
     Ok(Some(longs(r)))
-}
-
-/// Descending order that keeps equal keys in their original order (q's `idesc`).
-fn stable_desc(k: &Value, asc: Vec<i64>) -> QResult<Vec<i64>> {
-    let items = crate::atomic::items(k).ok_or(QError::Type)?;
-    let mut out = Vec::with_capacity(asc.len());
-    let mut end = asc.len();
-    while end > 0 {
-        let mut start = end - 1;
-        while start > 0 && items[asc[start - 1] as usize] == items[asc[end - 1] as usize] {
-            start -= 1;
-        }
-        out.extend_from_slice(&asc[start..end]);
-        end = start;
-    }
-    Ok(out)
 }
 
 fn ctrl_err(c: Ctrl) -> QError {
@@ -601,13 +587,7 @@ fn update(i: &mut Interp, q: &QueryNode, src: &Source, rows: Option<Value>, fr: 
         let mut names = src.names.clone();
         let mut cols = src.cols.clone();
         for ((name, _), v) in q.cols.iter().zip(vals) {
-            let v = if v.is_atom() {
-                crate::prims::list::take_n(&v, src.rows as i64)?
-            } else if v.count() != src.rows {
-                return Err(QError::Length.into());
-            } else {
-                v
-            };
+            let v = stretch(v, src.rows)?;
             match names.iter().position(|n| n == name) {
                 Some(p) => cols[p] = v,
                 None => {
@@ -624,18 +604,7 @@ fn update(i: &mut Interp, q: &QueryNode, src: &Source, rows: Option<Value>, fr: 
         None => {
             let vals = eval_cols(i, &q.cols, src, rows.clone(), fr)?;
             let n = view.len();
-            let vals = vals
-                .into_iter()
-                .map(|v| {
-                    if v.is_atom() {
-                        crate::prims::list::take_n(&v, n as i64)
-                    } else if v.count() != n {
-                        Err(QError::Length)
-                    } else {
-                        Ok(v)
-                    }
-                })
-                .collect::<QResult<Vec<_>>>()?;
+            let vals = vals.into_iter().map(|v| stretch(v, n)).collect::<QResult<Vec<_>>>()?;
             (view.clone(), vals)
         }
         Some(by) => {
@@ -646,13 +615,7 @@ fn update(i: &mut Interp, q: &QueryNode, src: &Source, rows: Option<Value>, fr: 
             for col in per {
                 let mut parts = Vec::with_capacity(col.len());
                 for (v, g) in col.into_iter().zip(&groups) {
-                    parts.push(if v.is_atom() {
-                        crate::prims::list::take_n(&v, g.len() as i64)?
-                    } else if v.count() != g.len() {
-                        return Err(QError::Length.into());
-                    } else {
-                        v
-                    });
+                    parts.push(stretch(v, g.len())?);
                 }
                 cols.push(raze_parts(i, parts)?);
             }
