@@ -31,5 +31,16 @@ if [ "$passed" -eq 0 ]; then
   echo "scripts/test.sh: no test ran" >&2
   exit 1
 fi
+# Real kdb+ clients from PyPI (pykx, qpython3, kola, aiokdb, qroissant) against a real
+# ferroq server; installs Python venvs itself. FQ_SKIP_CLIENTS=1 skips it locally.
+if [ "${FQ_SKIP_CLIENTS:-0}" != 1 ]; then
+  if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    echo "== installing python3-venv (apt-get)"
+    sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_="sudo"
+    $sudo_ apt-get update -qq && $sudo_ apt-get install -y -qq python3-venv python3-pip
+  fi
+  echo "== real kdb+ clients"
+  tests/clients/run.sh
+fi
 echo "== all suites passed"
 echo "rust: $passed passed, 0 failed"

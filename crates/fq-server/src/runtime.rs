@@ -294,15 +294,17 @@ impl Runtime {
 }
 
 /// kdb+'s default handler, `value x`, with system commands (`"\\p"`) allowed in strings.
+/// A one-character query (`h"x"`) arrives from most clients as a char atom: it is code too.
 pub(crate) fn value_message(i: &mut Interp, msg: Value) -> QResult<Value> {
-    if let Value::Vector(v) = &msg {
-        if v.ty() == fq_value::QType::CHAR {
-            let text = String::from_utf8_lossy(v.as_bytes()).into_owned();
-            if text.starts_with('\\') {
-                return i.eval_line(&text).map(|o| o.unwrap_or(GENERIC_NULL));
-            }
-            return i.eval_str(&text);
+    let text = match &msg {
+        Value::Vector(v) if v.ty() == fq_value::QType::CHAR => {
+            String::from_utf8_lossy(v.as_bytes()).into_owned()
         }
+        Value::Char(c) => char::from(*c).to_string(),
+        _ => return fq_eval::prims::list::value(i, msg),
+    };
+    if text.starts_with('\\') {
+        return i.eval_line(&text).map(|o| o.unwrap_or(GENERIC_NULL));
     }
-    fq_eval::prims::list::value(i, msg)
+    i.eval_str(&text)
 }
