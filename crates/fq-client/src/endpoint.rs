@@ -176,7 +176,11 @@ impl Default for ConnectOptions {
 impl ConnectOptions {
     /// Default options with credentials.
     pub fn with_credentials(user: &str, password: &str) -> ConnectOptions {
-        ConnectOptions { user: user.to_owned(), password: password.to_owned(), ..Default::default() }
+        ConnectOptions {
+            user: user.to_owned(),
+            password: password.to_owned(),
+            ..Default::default()
+        }
     }
 }
 

@@ -80,7 +80,9 @@ impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ClientError::Io(e) => write!(f, "io error: {e}"),
-            ClientError::Rejected => f.write_str("access denied: the server rejected the credentials"),
+            ClientError::Rejected => {
+                f.write_str("access denied: the server rejected the credentials")
+            }
             ClientError::Handshake(w) => write!(f, "bad handshake: {w}"),
             ClientError::Protocol(e) => write!(f, "protocol error: {e}"),
             ClientError::Q(t) => write!(f, "'{t}"),

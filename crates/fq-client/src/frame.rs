@@ -113,8 +113,11 @@ impl Codec {
 
     /// A whole message for `payload`.
     pub(crate) fn encode(&self, payload: &Payload, ty: MsgType) -> Result<Vec<u8>, ClientError> {
-        let opts =
-            EncodeOptions { little_endian: true, compress: self.compress, large_messages: self.large };
+        let opts = EncodeOptions {
+            little_endian: true,
+            compress: self.compress,
+            large_messages: self.large,
+        };
         fq_ipc::encode_message(payload, ty, &opts).map_err(ClientError::Encode)
     }
 

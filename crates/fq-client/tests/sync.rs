@@ -135,7 +135,8 @@ fn atoms_round_trip() {
         let got = c.query(q).unwrap_or_else(|e| panic!("{q}: {e}"));
         assert_eq!(&got, want, "{q}");
         assert_eq!(got.qtype(), want.qtype(), "{q}");
-        let back = c.call("{x}", &[want.clone()]).unwrap_or_else(|e| panic!("{q} echo: {e}"));
+        let back =
+            c.call("{x}", std::slice::from_ref(want)).unwrap_or_else(|e| panic!("{q} echo: {e}"));
         assert_eq!(&back, want, "{q} echo");
         // The server sees the same value the client sent.
         let same = c.call("{x~y}", &[got.clone(), want.clone()]).unwrap();
@@ -189,13 +190,13 @@ fn vectors_round_trip() {
         let got = c.query(q).unwrap_or_else(|e| panic!("{q}: {e}"));
         assert_eq!(&got, want, "{q}");
         assert_eq!(got.qtype(), want.qtype(), "{q}");
-        let back = c.call("{x}", &[want.clone()]).unwrap();
+        let back = c.call("{x}", std::slice::from_ref(want)).unwrap();
         assert_eq!(&back, want, "{q} echo");
         assert_eq!(back.qtype(), want.qtype(), "{q} echo");
     }
     let g = c.query("(\"G\"$\"01234567-89ab-cdef-0123-456789abcdef\"),0Ng").unwrap();
     assert_eq!((g.qtype(), g.count()), (QType::GUID, 2));
-    assert_eq!(c.call("{x}", &[g.clone()]).unwrap(), g);
+    assert_eq!(c.call("{x}", std::slice::from_ref(&g)).unwrap(), g);
 }
 
 #[test]
@@ -218,7 +219,7 @@ fn dicts_tables_keyed_tables() {
     .unwrap()
     .into();
     assert_eq!(t, want_t);
-    assert_eq!(c.call("{x}", &[t.clone()]).unwrap(), t);
+    assert_eq!(c.call("{x}", std::slice::from_ref(&t)).unwrap(), t);
     let k = c.query("([k:1 2] v:`a`b)").unwrap();
     let want_k = Value::keyed_table(
         Table::from_pairs(vec![("k", Value::Vector(Vector::longs(&[1, 2])))]).unwrap(),
@@ -226,7 +227,7 @@ fn dicts_tables_keyed_tables() {
     )
     .unwrap();
     assert_eq!(k, want_k);
-    assert_eq!(c.call("{x}", &[k.clone()]).unwrap(), k);
+    assert_eq!(c.call("{x}", std::slice::from_ref(&k)).unwrap(), k);
     assert_eq!(c.call("{count x}", &[k]).unwrap(), Value::Long(2));
     // A dict sent from the client is indexed on the server.
     assert_eq!(c.call("{x`b}", &[want]).unwrap(), Value::Long(2));
@@ -254,7 +255,9 @@ fn million_row_table() {
 fn q_errors_keep_the_connection() {
     let s = TestServer::start();
     let mut c = connect(&s);
-    for (q, text) in [("1+`a", "type"), ("'foo", "foo"), ("nosuchname", "nosuchname"), ("1 2+1 2 3", "length")] {
+    for (q, text) in
+        [("1+`a", "type"), ("'foo", "foo"), ("nosuchname", "nosuchname"), ("1 2+1 2 3", "length")]
+    {
         match c.query(q) {
             Err(ClientError::Q(t)) => assert_eq!(t, text, "{q}"),
             other => panic!("{q}: {other:?}"),
@@ -319,12 +322,12 @@ fn compression_both_ways() {
     assert_eq!(c.query("til 10000").unwrap(), Value::Vector(Vector::longs(&want)));
     // Client to server: loopback, so kdb+'s rule says no...
     let big = Value::Vector(Vector::longs(&vec![5; 100_000]));
-    assert_eq!(c.call("{sum x}", &[big.clone()]).unwrap(), Value::Long(500_000));
+    assert_eq!(c.call("{sum x}", std::slice::from_ref(&big)).unwrap(), Value::Long(500_000));
     assert_eq!(s.stats().compressed_in.load(Ordering::SeqCst), 0);
     // ...unless forced.
     c.set_compression(Compression::Always);
     assert!(c.compresses());
-    assert_eq!(c.call("{sum x}", &[big.clone()]).unwrap(), Value::Long(500_000));
+    assert_eq!(c.call("{sum x}", std::slice::from_ref(&big)).unwrap(), Value::Long(500_000));
     assert_eq!(s.stats().compressed_in.load(Ordering::SeqCst), 1);
     // Small messages are never compressed.
     assert_eq!(c.query("1+1").unwrap(), Value::Long(2));
@@ -396,8 +399,8 @@ fn malformed_frames_are_errors() {
 #[test]
 fn oversized_lengths_are_refused_before_allocating() {
     let opts = ConnectOptions { max_message: 1 << 20, ..Default::default() };
-    let mut c = Connection::connect(&answers(vec![1, 2, 0, 0, 0xff, 0xff, 0xff, 0xff]), &opts)
-        .unwrap();
+    let mut c =
+        Connection::connect(&answers(vec![1, 2, 0, 0, 0xff, 0xff, 0xff, 0xff]), &opts).unwrap();
     let e = c.query("1").unwrap_err();
     assert!(
         matches!(e, ClientError::Protocol(fq_ipc::IpcError::TooLarge { len: 0xffff_ffff, .. })),
@@ -526,8 +529,8 @@ fn server_sync_requests_are_refused() {
 fn unix_sockets() {
     let s = TestServer::with(Config { unix: true, ..Default::default() });
     // kdb+'s convention: @/tmp/kx.PORT in the abstract namespace.
-    let mut c = Connection::connect(&Endpoint::unix_port(s.port), &ConnectOptions::default())
-        .unwrap();
+    let mut c =
+        Connection::connect(&Endpoint::unix_port(s.port), &ConnectOptions::default()).unwrap();
     assert!(c.is_local());
     assert_eq!(c.query("1+1").unwrap(), Value::Long(2));
     let mut c = Connection::open(&format!(":unix://{}", s.port)).unwrap();
@@ -540,8 +543,8 @@ fn unix_sockets() {
     let path = dir.join("q.sock");
     let _ = std::fs::remove_file(&path);
     s.listen_unix_path(&path);
-    let mut c = Connection::connect(&Endpoint::unix_path(&path), &ConnectOptions::default())
-        .unwrap();
+    let mut c =
+        Connection::connect(&Endpoint::unix_path(&path), &ConnectOptions::default()).unwrap();
     assert_eq!(c.query("`a`b").unwrap(), Value::Vector(Vector::sym_names(&["a", "b"])));
     let big = Value::Vector(Vector::longs(&vec![1; 10_000]));
     assert_eq!(c.call("{sum x}", &[big]).unwrap(), Value::Long(10_000));

@@ -105,8 +105,7 @@ impl TestServer {
             #[cfg(target_os = "linux")]
             {
                 use std::os::linux::net::SocketAddrExt;
-                let Endpoint::Unix(fq_client::UnixAddr::Abstract(name)) =
-                    Endpoint::unix_port(port)
+                let Endpoint::Unix(fq_client::UnixAddr::Abstract(name)) = Endpoint::unix_port(port)
                 else {
                     panic!("QUDSPATH must not be set for the UDS tests")
                 };
@@ -189,7 +188,8 @@ fn serve(s: &Shared, mut r: Box<dyn Read + Send>, w: Box<dyn Write + Send>) {
     }
     s.stats.accepted.fetch_add(1, Ordering::SeqCst);
     s.clients.lock().unwrap().push(Arc::clone(&w));
-    let enc = EncodeOptions { compress: s.config.compress, large_messages: large, ..Default::default() };
+    let enc =
+        EncodeOptions { compress: s.config.compress, large_messages: large, ..Default::default() };
     let dec = DecodeOptions { large_messages: large, ..Default::default() };
     loop {
         let mut head = [0u8; HEADER_LEN];
@@ -263,10 +263,7 @@ fn evaluate(s: &Shared, v: Value) -> Result<Value, fq_value::QError> {
 
 /// A one-connection server with custom behaviour (malformed replies, silence...): accepts
 /// one client, answers its handshake with `reply` (or closes when `None`), then runs `then`.
-pub fn raw_server(
-    reply: Option<u8>,
-    then: impl FnOnce(TcpStream) + Send + 'static,
-) -> Endpoint {
+pub fn raw_server(reply: Option<u8>, then: impl FnOnce(TcpStream) + Send + 'static) -> Endpoint {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     thread::spawn(move || {
