@@ -37,6 +37,8 @@ pub struct Config {
     pub compress: bool,
     /// Also listen on the kdb+ Unix socket `@/tmp/kx.PORT` (Linux abstract namespace).
     pub unix: bool,
+    /// Listen on this TCP port on all interfaces (default: an ephemeral port on 127.0.0.1).
+    pub port: Option<u16>,
 }
 
 /// What the server saw.
@@ -84,7 +86,10 @@ impl TestServer {
 
     /// Start on an ephemeral 127.0.0.1 port.
     pub fn with(config: Config) -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let listener = match config.port {
+            Some(p) => TcpListener::bind(("0.0.0.0", p)).expect("bind"),
+            None => TcpListener::bind("127.0.0.1:0").expect("bind"),
+        };
         let port = listener.local_addr().expect("addr").port();
         let shared = Arc::new(Shared {
             interp: Mutex::new(interpreter_thread()),
