@@ -563,7 +563,7 @@ fn pool_checkout_timeout_metrics() {
         PoolOptions {
             max_size: 2,
             min_idle: 1,
-            checkout_timeout: Duration::from_millis(200),
+            checkout_timeout: Duration::from_millis(800),
             ..Default::default()
         },
     );
@@ -577,13 +577,16 @@ fn pool_checkout_timeout_metrics() {
     assert_eq!((m.connections, m.idle, m.in_use, m.created, m.checkouts), (2, 0, 2, 2, 2));
     let t = Instant::now();
     assert!(matches!(pool.get(), Err(ClientError::PoolTimeout)));
-    assert!(t.elapsed() >= Duration::from_millis(150));
+    assert!(t.elapsed() >= Duration::from_millis(700));
     let m = pool.metrics();
     assert_eq!((m.waits, m.timeouts), (1, 1));
     // A waiting checkout gets the connection another thread returns.
     let p2 = pool.clone();
     let waiter = std::thread::spawn(move || p2.query("2+2"));
-    std::thread::sleep(Duration::from_millis(50));
+    let t = Instant::now();
+    while pool.metrics().waits < 2 && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     drop(b);
     assert_eq!(waiter.join().unwrap().unwrap(), Value::Long(4));
     assert_eq!(pool.metrics().waits, 2);
