@@ -275,14 +275,21 @@ impl Connection {
         self.request(&Value::list(vec![Value::string("get"), Value::sym(name)]))
     }
 
-    /// The next async message the server pushed (a subscription update), waiting for one
-    /// as long as the call timeout allows. Sync requests from the server are answered with
-    /// `'nyi`, since this client evaluates nothing.
+    /// The next async message the server pushed (a subscription update), waiting as long
+    /// as it takes: the call timeout does not apply, subscribers wait for updates (use
+    /// [`recv_timeout`](Connection::recv_timeout) for a bounded wait). Sync requests from
+    /// the server are answered with `'nyi`, since this client evaluates nothing; an async
+    /// message carrying a q error (type -128) is handed over as the string `'text`.
     pub fn recv(&mut self) -> Result<Value> {
         if let Some(v) = self.pending.pop_front() {
             return Ok(v);
         }
-        self.guarded(|c, deadline| loop {
+        self.next_async(None)
+    }
+
+    /// Read until an async message arrives, within `limit`.
+    fn next_async(&mut self, limit: Option<Duration>) -> Result<Value> {
+        self.guarded_within(limit, |c, deadline| loop {
             match frame::classify(c.read_message(deadline)?)? {
                 Arrival::Async(v) => return Ok(v),
                 Arrival::Response(_) => {
@@ -299,7 +306,8 @@ impl Connection {
     }
 
     /// As [`recv`](Connection::recv) waiting at most `wait`; `Ok(None)` when nothing
-    /// arrived. A message that started arriving but did not complete in time breaks the
+    /// arrived (the connection stays usable). Once a message has started arriving, the call
+    /// timeout (or `wait`, if longer) applies to the rest of it; running out then breaks the
     /// connection ([`ClientError::Timeout`]).
     pub fn recv_timeout(&mut self, wait: Duration) -> Result<Option<Value>> {
         if let Some(v) = self.pending.pop_front() {
@@ -329,11 +337,8 @@ impl Connection {
                 }
             }
         }
-        let saved = self.timeout;
-        self.timeout = Some(self.timeout.map_or(wait, |t| t.max(wait)));
-        let r = self.recv();
-        self.timeout = saved;
-        r.map(Some)
+        // A message has started: it gets the call timeout, or `wait` if longer.
+        self.next_async(Some(self.timeout.map_or(wait, |t| t.max(wait)))).map(Some)
     }
 
     /// Async messages received and not yet taken by [`recv`](Connection::recv).
@@ -384,10 +389,19 @@ impl Connection {
     /// Run one exchange: refuse when broken, mark broken on any failure that leaves the
     /// stream out of step (everything but a q error or an encoding error).
     fn guarded<T>(&mut self, f: impl FnOnce(&mut Self, Option<Instant>) -> Result<T>) -> Result<T> {
+        self.guarded_within(self.timeout, f)
+    }
+
+    /// As [`guarded`](Connection::guarded) with an explicit time limit.
+    fn guarded_within<T>(
+        &mut self,
+        limit: Option<Duration>,
+        f: impl FnOnce(&mut Self, Option<Instant>) -> Result<T>,
+    ) -> Result<T> {
         if self.broken {
             return Err(ClientError::Closed);
         }
-        let deadline = self.timeout.map(|t| Instant::now() + t);
+        let deadline = limit.map(|t| Instant::now() + t);
         if deadline.is_none() && self.armed {
             self.io.get_ref().set_timeouts(None)?;
             self.armed = false;

@@ -228,7 +228,9 @@ impl AsyncConnection {
     }
 
     /// The next async message the server pushed, waiting as long as it takes (the call
-    /// timeout does not apply: subscribers wait for updates).
+    /// timeout does not apply: subscribers wait for updates). As in
+    /// [`Connection::recv`](crate::Connection::recv), sync requests from the server are
+    /// answered with `'nyi` and an async error message arrives as the string `'text`.
     pub async fn recv(&mut self) -> Result<Value> {
         if let Some(v) = self.pending.pop_front() {
             return Ok(v);

@@ -492,6 +492,17 @@ fn subscription_messages() {
     assert_eq!(c.recv_timeout(Duration::from_millis(10)).unwrap(), Some(Value::Long(2)));
     assert!(c.recv_timeout(Duration::from_millis(10)).unwrap().is_none());
     assert_eq!(c.query("4").unwrap(), Value::Long(4));
+    // recv outwaits the call timeout: subscribers wait for updates.
+    c.set_timeout(Some(Duration::from_millis(20)));
+    let s = std::sync::Arc::new(s);
+    let s2 = std::sync::Arc::clone(&s);
+    let later = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        s2.publish(&Value::sym("late"));
+    });
+    assert_eq!(c.recv().unwrap(), Value::sym("late"));
+    later.join().unwrap();
+    assert_eq!(c.query("5").unwrap(), Value::Long(5));
 }
 
 #[test]
