@@ -169,6 +169,37 @@ impl Connection {
     /// hello (wrong credentials), [`ClientError::Timeout`] past `connect_timeout`.
     pub fn connect(endpoint: &Endpoint, opts: &ConnectOptions) -> Result<Connection> {
         let (stream, local) = open_stream(endpoint, opts.connect_timeout)?;
+        Connection::handshake(stream, local, endpoint.clone(), opts)
+    }
+
+    /// Log in over a TCP socket connected by other means (a proxy, a pre-set socket
+    /// option); `connect_timeout` bounds the handshake.
+    pub fn from_tcp_stream(stream: TcpStream, opts: &ConnectOptions) -> Result<Connection> {
+        stream.set_nodelay(true)?;
+        let local = is_local(&stream);
+        let endpoint = match stream.peer_addr() {
+            Ok(a) => Endpoint::tcp(a.ip().to_string(), a.port()),
+            Err(_) => Endpoint::tcp("", 0),
+        };
+        Connection::handshake(Stream::Tcp(stream), local, endpoint, opts)
+    }
+
+    /// Log in over a connected Unix socket (one end of `UnixStream::pair`, a socket passed
+    /// by a parent process...).
+    pub fn from_unix_stream(stream: UnixStream, opts: &ConnectOptions) -> Result<Connection> {
+        let endpoint = match stream.peer_addr().ok().and_then(|a| a.as_pathname().map(Into::into)) {
+            Some(p) => Endpoint::Unix(UnixAddr::Path(p)),
+            None => Endpoint::unix_abstract(""),
+        };
+        Connection::handshake(Stream::Unix(stream), true, endpoint, opts)
+    }
+
+    fn handshake(
+        stream: Stream,
+        local: bool,
+        endpoint: Endpoint,
+        opts: &ConnectOptions,
+    ) -> Result<Connection> {
         stream.set_timeouts(opts.connect_timeout)?;
         let mut io = BufReader::with_capacity(1 << 16, stream);
         let hs = ClientHandshake::new(&opts.user, &opts.password, opts.capability);
@@ -189,7 +220,7 @@ impl Connection {
         let compress = compresses(opts.compression, local, capability);
         Ok(Connection {
             io,
-            endpoint: endpoint.clone(),
+            endpoint,
             capability,
             local,
             codec: Codec::new(capability, compress, opts.max_message, opts.max_depth),
