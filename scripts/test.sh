@@ -17,6 +17,8 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# fq-client's async client and pool live behind its `tokio` feature.
+cargo clippy -p fq-client --all-targets --features tokio --locked -- -D warnings
 
 echo "== cargo test"
 mkdir -p target
@@ -24,6 +26,8 @@ cargo test --workspace --locked 2>&1 | tee target/test-output.txt
 # fq-eval's optional `.arrow` namespace, on its own (the workspace run also builds it, since
 # fq-cli enables the feature; this keeps it covered should that change).
 cargo test -p fq-eval --features arrow --locked 2>&1 | tee -a target/test-output.txt
+# fq-client with its `tokio` feature (the async client and pool tests).
+cargo test -p fq-client --features tokio --locked 2>&1 | tee -a target/test-output.txt
 
 # Refuse a run that executed no test at all.
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' target/test-output.txt | awk '{s+=$4} END {print s+0}')
