@@ -794,6 +794,10 @@ impl Interp {
     /// write to the console, other handles send over IPC (negative: async; `neg[h][]`
     /// flushes).
     fn apply_handle(&mut self, h: i64, f: &Value, x: &Value) -> QResult<Value> {
+        if h == i64::MIN || i32::try_from(h).is_err() {
+            // 0N or beyond an int: no such handle.
+            return Err(QError::Signal(h.to_string().into()));
+        }
         match h {
             0 => crate::prims::list::value(self, x.clone()),
             -2 | -1 | 1 | 2 => {
