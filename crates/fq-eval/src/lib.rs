@@ -9,6 +9,8 @@ mod arrowq;
 mod atomic;
 pub mod compile;
 mod convert;
+mod dotj;
+mod doth;
 mod dotq;
 mod grouping;
 pub mod host;
@@ -23,6 +25,7 @@ mod ptree;
 mod qsql;
 pub mod script;
 pub mod system;
+mod textio;
 
 pub use host::{Host, MemHost, NativeHost};
 pub use interp::{Console, Interp};
