@@ -216,9 +216,8 @@ fn hta(i: &Interp, x: &[u8], attrs: &Value) -> QResult<Vec<u8>> {
             Value::Vector(s) if s.ty() == QType::CHAR => {
                 out.extend_from_slice(&cat(&[b"\"", s.as_bytes(), b"\""]));
             }
-            v => out.extend_from_slice(
-                fq_format::atom_text(v, &crate::textio::settings(i)).as_bytes(),
-            ),
+            v => out
+                .extend_from_slice(fq_format::atom_text(v, &crate::textio::settings(i)).as_bytes()),
         }
     }
     out.push(b'>');
@@ -371,11 +370,9 @@ fn cd(i: &Interp, x: &Value, delim: u8) -> QResult<Value> {
                     .map(|k| v.get(k).map(|a| fq_format::atom_text(&a, &s).into_bytes()))
                     .collect::<Option<Vec<_>>>()
                     .ok_or(QError::Type)?,
-                Value::List(items) => items
-                    .items()
-                    .iter()
-                    .map(|a| fq_format::atom_text(a, &s).into_bytes())
-                    .collect(),
+                Value::List(items) => {
+                    items.items().iter().map(|a| fq_format::atom_text(a, &s).into_bytes()).collect()
+                }
                 a => vec![fq_format::atom_text(a, &s).into_bytes()],
             };
             out.push(string_value(parts.join(&sep[..])));

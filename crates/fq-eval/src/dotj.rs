@@ -275,7 +275,8 @@ mod tests {
 
     #[test]
     fn rejects_bad_json() {
-        for bad in [&b""[..], b"[", b"{", b"[1,", b"{\"a\"}", b"tru", b"1 2", b"\"abc", b"-", b"[1]]"]
+        for bad in
+            [&b""[..], b"[", b"{", b"[1,", b"{\"a\"}", b"tru", b"1 2", b"\"abc", b"-", b"[1]]"]
         {
             assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
         }

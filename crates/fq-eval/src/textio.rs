@@ -177,7 +177,9 @@ fn save_text(i: &mut Interp, x: &Value, y: &Value) -> QResult<Value> {
         Value::List(l) => {
             for item in l.items() {
                 match item {
-                    Value::Vector(v) if v.ty() == QType::CHAR => out.extend_from_slice(v.as_bytes()),
+                    Value::Vector(v) if v.ty() == QType::CHAR => {
+                        out.extend_from_slice(v.as_bytes())
+                    }
                     Value::Char(c) => out.push(*c),
                     _ => return Err(QError::Type),
                 }

@@ -282,39 +282,114 @@ fn push_cell(line: &mut Vec<u8>, cell: &[u8], delim: u8) {
     }
 }
 
-/// The cells of one column (a vector, or a list of strings) as text; `'type` for
-/// anything else.
-pub fn column_cells(col: &Value, s: &Settings) -> QResult<Vec<Vec<u8>>> {
-    match col {
-        Value::Vector(x) if x.ty() == QType::CHAR => {
-            Ok(x.as_bytes().iter().map(|c| vec![*c]).collect())
+/// A column ready to be written cell by cell.
+enum Cells<'a> {
+    Chars(&'a [u8]),
+    Syms(std::borrow::Cow<'a, [Sym]>),
+    Longs(&'a [i64]),
+    Ints(&'a [i32]),
+    Strings(Vec<&'a [u8]>),
+    Other(&'a fq_value::Vector),
+}
+
+impl<'a> Cells<'a> {
+    /// A vector, or a list of strings; `'type` for any other column.
+    fn of(col: &'a Value) -> QResult<Cells<'a>> {
+        Ok(match col {
+            Value::Vector(x) => match x.ty() {
+                QType::CHAR => Cells::Chars(x.as_bytes()),
+                QType::SYMBOL => Cells::Syms(x.as_slice::<Sym>().into()),
+                QType::LONG => Cells::Longs(x.as_slice()),
+                QType::INT => Cells::Ints(x.as_slice()),
+                _ => Cells::Other(x),
+            },
+            Value::Enum(e) => match e.resolve()? {
+                Value::Vector(x) if x.ty() == QType::SYMBOL => {
+                    Cells::Syms(x.as_slice::<Sym>().to_vec().into())
+                }
+                _ => return Err(QError::Type),
+            },
+            Value::List(l) => Cells::Strings(
+                l.items()
+                    .iter()
+                    .map(|a| match a {
+                        Value::Vector(x) if x.ty() == QType::CHAR => Ok(x.as_bytes()),
+                        _ => Err(QError::Type),
+                    })
+                    .collect::<QResult<_>>()?,
+            ),
+            _ => return Err(QError::Type),
+        })
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Cells::Chars(x) => x.len(),
+            Cells::Syms(x) => x.len(),
+            Cells::Longs(x) => x.len(),
+            Cells::Ints(x) => x.len(),
+            Cells::Strings(x) => x.len(),
+            Cells::Other(x) => x.len(),
         }
-        Value::Vector(x) if x.ty() == QType::SYMBOL => {
-            Ok(x.as_slice::<Sym>().iter().map(|s| s.as_bytes().to_vec()).collect())
+    }
+
+    /// Append cell `r` to `line`.
+    fn write(&self, r: usize, delim: u8, line: &mut Vec<u8>, s: &Settings) -> QResult<()> {
+        match self {
+            Cells::Chars(x) => push_cell(line, &x[r..=r], delim),
+            Cells::Syms(x) => push_cell(line, x[r].as_bytes(), delim),
+            Cells::Strings(x) => push_cell(line, x[r], delim),
+            Cells::Longs(x) => push_int(line, x[r], i64::MIN, i64::MAX),
+            Cells::Ints(x) => {
+                push_int(line, i64::from(x[r]), i64::from(i32::MIN), i64::from(i32::MAX))
+            }
+            Cells::Other(x) => {
+                let a = x.get(r).ok_or(QError::Index)?;
+                push_cell(line, &cell_text(&a, s)?, delim);
+            }
         }
-        Value::Vector(x) => {
-            (0..x.len()).map(|i| cell_text(&x.get(i).ok_or(QError::Index)?, s)).collect()
+        Ok(())
+    }
+}
+
+/// An integer as `string` gives it: null empty, infinities `0W`/`-0W`.
+fn push_int(line: &mut Vec<u8>, v: i64, null: i64, inf: i64) {
+    if v == null {
+    } else if v == inf {
+        line.extend_from_slice(b"0W");
+    } else if v == -inf {
+        line.extend_from_slice(b"-0W");
+    } else {
+        let mut buf = [0u8; 20];
+        let mut k = buf.len();
+        let mut n = v.unsigned_abs();
+        loop {
+            k -= 1;
+            buf[k] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
         }
-        Value::Enum(e) => column_cells(&e.resolve()?, s),
-        Value::List(l) => l
-            .items()
-            .iter()
-            .map(|a| match a {
-                Value::Vector(x) if x.ty() == QType::CHAR => Ok(x.as_bytes().to_vec()),
-                _ => Err(QError::Type),
-            })
-            .collect(),
-        _ => Err(QError::Type),
+        if v < 0 {
+            line.push(b'-');
+        }
+        line.extend_from_slice(&buf[k..]);
     }
 }
 
 /// Prepare Text (`delim 0: x`): a table as delimited lines with a header of its column
-/// names, or a list of columns as lines without one. Cells holding the delimiter or a
+/// names, or a list of columns as lines without one. Columns must be vectors or lists
+/// of strings (`'type`) of one length (`'length`). Cells holding the delimiter or a
 /// newline are quoted with embedded `"` doubled.
-pub fn delimited(delim: u8, names: Option<&[Sym]>, columns: &[Value], s: &Settings) -> QResult<Vec<Vec<u8>>> {
-    let cells: Vec<Vec<Vec<u8>>> =
-        columns.iter().map(|c| column_cells(c, s)).collect::<QResult<_>>()?;
-    let rows = cells.first().map_or(0, Vec::len);
+pub fn delimited(
+    delim: u8,
+    names: Option<&[Sym]>,
+    columns: &[Value],
+    s: &Settings,
+) -> QResult<Vec<Vec<u8>>> {
+    let cells: Vec<Cells<'_>> = columns.iter().map(Cells::of).collect::<QResult<_>>()?;
+    let rows = cells.first().map_or(0, Cells::len);
     if cells.iter().any(|c| c.len() != rows) {
         return Err(QError::Length);
     }
@@ -330,12 +405,12 @@ pub fn delimited(delim: u8, names: Option<&[Sym]>, columns: &[Value], s: &Settin
         out.push(line);
     }
     for r in 0..rows {
-        let mut line = Vec::new();
+        let mut line = Vec::with_capacity(8 * cells.len());
         for (k, c) in cells.iter().enumerate() {
             if k > 0 {
                 line.push(delim);
             }
-            push_cell(&mut line, &c[r], delim);
+            c.write(r, delim, &mut line, s)?;
         }
         out.push(line);
     }
