@@ -14,7 +14,7 @@ use fq_format::text::JsonOptions;
 use fq_value::{QError, QResult, QType, Sym, Value, Vector};
 
 /// Arrays and objects nested deeper than this are refused (`'limit`).
-pub const MAX_DEPTH: usize = 1000;
+pub const MAX_DEPTH: usize = 512;
 
 fn settings(i: &Interp) -> fq_format::Settings {
     fq_format::Settings {

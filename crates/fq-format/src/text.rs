@@ -9,7 +9,7 @@ use crate::Settings;
 use fq_value::{QError, QResult, QType, Sym, Table, Value};
 
 /// Nesting deeper than this is refused (`'stack`) rather than risking the native stack.
-pub const MAX_DEPTH: usize = 2000;
+pub const MAX_DEPTH: usize = 512;
 
 /// Options of `.j.jd`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
