@@ -591,4 +591,17 @@ mod tests {
         assert_eq!(xs(b"Arthur & Co."), b"Arthur &amp; Co.");
         assert_eq!(code(b"foo\tbar"), b"foo <code><nobr>bar</nobr></code>");
     }
+
+    #[test]
+    fn hosts_resolve_the_names_by_name() {
+        let mut i = Interp::scratch();
+        for name in [".j.j", ".j.k", ".h.cd", ".h.hy", ".h.tx", "csv"] {
+            assert!(i.resolve(Sym::new(name)).is_some(), "{name}");
+        }
+        let f = i.resolve(Sym::new(".j.j")).unwrap();
+        let v = i.apply(&f, vec![Value::Vector(Vector::longs(&[1, 2]))]).unwrap();
+        assert_eq!(v, Value::string("[1,2]"));
+        i.set(Sym::new(".h.d"), Value::Char(b'*'));
+        assert_eq!(i.resolve(Sym::new(".h.d")), Some(Value::Char(b'*')));
+    }
 }

@@ -37,6 +37,16 @@ impl Interp {
         Interp::new(Box::new(MemHost::default()))
     }
 
+    /// The value a name has in code, for hosts that call q functions by name (`.j.j`,
+    /// `.h.cd`, `.z.ph`): a global, else a built-in namespace entry (`.Q`, `.h`, `.j`,
+    /// `.z`) materialised on read, which [`Interp::get`] does not see.
+    pub fn resolve(&mut self, name: fq_value::Sym) -> Option<fq_value::Value> {
+        match self.get(name) {
+            Some(v) => Some(v.clone()),
+            None => prims::system_var(self, name),
+        }
+    }
+
     /// Render a value as the console shows it.
     pub fn show(&self, v: &fq_value::Value) -> String {
         let s = fq_format::Settings {

@@ -202,7 +202,7 @@ impl JsonWriter<'_> {
         if null {
             self.out.extend_from_slice(b"null");
         } else {
-            self.out.extend_from_slice(x.to_string().as_bytes());
+            push_digits(&mut self.out, x);
         }
     }
 
@@ -217,30 +217,73 @@ impl JsonWriter<'_> {
     }
 
     fn table(&mut self, t: &Table, depth: usize) -> QResult<()> {
+        // Per column: its `"name":` prefix, and the column with enumerations resolved
+        // once (not per cell).
+        let mut prefixes = Vec::with_capacity(t.columns().len());
+        let mut cols = Vec::with_capacity(t.columns().len());
+        for (k, (name, col)) in t.names().as_slice::<Sym>().iter().zip(t.columns()).enumerate() {
+            let mut p = Vec::new();
+            if k > 0 {
+                p.push(b',');
+            }
+            push_json_str(&mut p, name.as_bytes());
+            p.push(b':');
+            prefixes.push(p);
+            cols.push(match col {
+                Value::Enum(e) => e.resolve()?,
+                col => col.clone(),
+            });
+        }
         self.out.push(b'[');
-        let names = t.names().as_slice::<Sym>();
         for r in 0..t.rows() {
             if r > 0 {
                 self.out.extend_from_slice(b",\n ");
             }
             self.out.push(b'{');
-            for (c, (name, col)) in names.iter().zip(t.columns()).enumerate() {
-                if c > 0 {
-                    self.out.push(b',');
-                }
-                push_json_str(&mut self.out, name.as_bytes());
-                self.out.push(b':');
-                let cell = match col {
-                    Value::Enum(e) => item(&e.resolve()?, r),
-                    col => item(col, r),
-                }
-                .ok_or(QError::Length)?;
-                self.value(&cell, depth + 1)?;
+            for (p, col) in prefixes.iter().zip(&cols) {
+                self.out.extend_from_slice(p);
+                self.cell(col, r, depth)?;
             }
             self.out.push(b'}');
         }
         self.out.push(b']');
         Ok(())
+    }
+
+    /// Item `r` of a table column, with fast paths for the common vector types.
+    fn cell(&mut self, col: &Value, r: usize, depth: usize) -> QResult<()> {
+        if let Value::Vector(x) = col {
+            if r >= x.len() {
+                return Err(QError::Length);
+            }
+            match x.ty() {
+                QType::LONG => {
+                    let v = x.as_slice::<i64>()[r];
+                    self.int(v, v == i64::MIN);
+                    return Ok(());
+                }
+                QType::INT => {
+                    let v = x.as_slice::<i32>()[r];
+                    self.int(i64::from(v), v == i32::MIN);
+                    return Ok(());
+                }
+                QType::SYMBOL => {
+                    push_json_str(&mut self.out, x.as_slice::<Sym>()[r].as_bytes());
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        if let Value::List(l) = col {
+            if let Some(Value::Vector(x)) = l.items().get(r) {
+                if x.ty() == QType::CHAR {
+                    push_json_str(&mut self.out, x.as_bytes());
+                    return Ok(());
+                }
+            }
+        }
+        let cell = item(col, r).ok_or(QError::Length)?;
+        self.value(&cell, depth + 1)
     }
 }
 
@@ -360,22 +403,27 @@ fn push_int(line: &mut Vec<u8>, v: i64, null: i64, inf: i64) {
     } else if v == -inf {
         line.extend_from_slice(b"-0W");
     } else {
-        let mut buf = [0u8; 20];
-        let mut k = buf.len();
-        let mut n = v.unsigned_abs();
-        loop {
-            k -= 1;
-            buf[k] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        if v < 0 {
-            line.push(b'-');
-        }
-        line.extend_from_slice(&buf[k..]);
+        push_digits(line, v);
     }
+}
+
+/// An integer's decimal digits (with `-` when negative).
+fn push_digits(line: &mut Vec<u8>, v: i64) {
+    let mut buf = [0u8; 20];
+    let mut k = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        k -= 1;
+        buf[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        line.push(b'-');
+    }
+    line.extend_from_slice(&buf[k..]);
 }
 
 /// Prepare Text (`delim 0: x`): a table as delimited lines with a header of its column
