@@ -79,6 +79,9 @@ pub fn bang(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     if let Value::Long(n @ crate::arrowq::FIRST..=crate::arrowq::LAST) = x {
         return crate::arrowq::call(i, n, y);
     }
+    if let Value::Long(crate::doth::NATIVE) = x {
+        return crate::doth::call(i, y);
+    }
     let Value::Long(n @ -1009..=-1000) = x else { return crate::prims::list::bang(i, x, y) };
     match n {
         NATIVE_S => Ok(Value::string(&console_text(i, &y))),

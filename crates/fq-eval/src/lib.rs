@@ -9,6 +9,8 @@ mod arrowq;
 mod atomic;
 pub mod compile;
 mod convert;
+mod doth;
+mod dotj;
 mod dotq;
 mod grouping;
 pub mod host;
@@ -23,6 +25,7 @@ mod ptree;
 mod qsql;
 pub mod script;
 pub mod system;
+mod textio;
 
 pub use host::{Host, MemHost, NativeHost};
 pub use interp::{Console, Interp};
@@ -32,6 +35,16 @@ impl Interp {
     /// have no workspace state to touch.
     pub(crate) fn scratch() -> Interp {
         Interp::new(Box::new(MemHost::default()))
+    }
+
+    /// The value a name has in code, for hosts that call q functions by name (`.j.j`,
+    /// `.h.cd`, `.z.ph`): a global, else a built-in namespace entry (`.Q`, `.h`, `.j`,
+    /// `.z`) materialised on read, which [`Interp::get`] does not see.
+    pub fn resolve(&mut self, name: fq_value::Sym) -> Option<fq_value::Value> {
+        match self.get(name) {
+            Some(v) => Some(v.clone()),
+            None => prims::system_var(self, name),
+        }
     }
 
     /// Render a value as the console shows it.

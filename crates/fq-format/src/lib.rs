@@ -18,6 +18,7 @@ mod item;
 mod layout;
 mod repr;
 mod temporal;
+pub mod text;
 
 use fq_value::Value;
 

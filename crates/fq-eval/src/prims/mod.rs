@@ -121,6 +121,8 @@ static UNARY_IMPLS: &[(&str, UnaryFn)] = &[
     ("meta", table::meta),
     ("ungroup", table::ungroup),
     ("md5", nyi1),
+    ("read0", crate::textio::read0),
+    ("read1", crate::textio::read1),
 ];
 
 /// Apply an aggregate or uniform function to each column of a table: aggregates give a
@@ -190,7 +192,7 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ),
     ("@", index::at, Some(amend::at_variadic)),
     (".", index::dot, Some(amend::dot_variadic)),
-    ("0:", nyi2, None),
+    ("0:", crate::textio::file_text, None),
     ("1:", nyi2, None),
     ("2:", nyi2, None),
     ("in", list::in_, None),
@@ -369,7 +371,7 @@ pub fn glyph_unary(g: &str) -> Option<Value> {
 
 /// System variables computed on read: `.z.p`, `.z.d`...
 pub fn system_var(i: &mut Interp, s: Sym) -> Option<Value> {
-    crate::system::zvar(i, s).or_else(|| crate::dotq::var(s))
+    crate::system::zvar(i, s).or_else(|| crate::dotq::var(s)).or_else(|| crate::doth::var(s))
 }
 
 #[cfg(test)]
