@@ -371,7 +371,7 @@ fn eval(rt: &mut Runtime, expr: &str) -> Result<Value, QError> {
 
 /// Apply a q function by name (`.j.j`, `.h.cd`): `'name` when it is not defined.
 fn call(rt: &mut Runtime, name: &str, x: Value) -> Result<Value, QError> {
-    let f = rt.interp.get(Sym::new(name)).cloned().ok_or_else(|| QError::Undefined(name.into()))?;
+    let f = rt.interp.resolve(Sym::new(name)).ok_or_else(|| QError::Undefined(name.into()))?;
     rt.interp.apply(&f, vec![x])
 }
 

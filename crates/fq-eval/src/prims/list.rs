@@ -830,7 +830,14 @@ pub fn flip(_: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `n#x` with an atom count (repeating or cycling the source).
 pub fn take_n(x: &Value, n: i64) -> QResult<Value> {
-    crate::limits::check(n.unsigned_abs(), 16)?;
+    // Bytes per item of the result: the element's for a typed vector or atom, a general
+    // list item's otherwise.
+    let per = match x {
+        Value::Vector(v) => v.elem_size().max(1),
+        a if a.is_atom() => a.qtype().vector().elem_size().unwrap_or(16).max(1),
+        _ => 16,
+    };
+    crate::limits::check(n.unsigned_abs(), per)?;
     let len = n.unsigned_abs() as usize;
     match x {
         a if a.is_atom() => {
