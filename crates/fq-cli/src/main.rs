@@ -71,7 +71,9 @@ OPTIONS:
     -c rows cols   console size for display (default 25 80)
     -P digits      float display precision (default 7; 0 for maximum)
     -p port        listen for IPC/HTTP (arrives with the server; reported and ignored)
-    -s n           secondary threads (arrives with parallel execution; ignored)
+    -s n           secondary threads (default 0): `peach`/`':` run on n threads, and
+                   scans, arithmetic and grouped aggregates on 1M+ rows split across
+                   them; \\s shows or lowers it (negative n: taken as threads too)
     -t ms          timer period for .z.ts (arrives with the server; ignored)
     -T s           query timeout (arrives with the server; ignored)
     -w MB          workspace limit: past it (process memory, or one value), 'wsfull;
@@ -172,11 +174,16 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                     fq_eval::limits::set_ws_limit(mb << 20);
                 }
             }
-            "-p" | "-s" | "-t" | "-T" | "-u" | "-U" => {
+            "-s" => {
+                // Secondary threads for peach and parallel kernels (before the
+                // interpreter is made: it starts with \s N).
+                let n: i64 = value("-s", &mut it)?.parse().map_err(|_| "-s n: not a number")?;
+                fq_eval::parallel::set_threads(n)?;
+            }
+            "-p" | "-t" | "-T" | "-u" | "-U" => {
                 let v = value(a, &mut it)?;
                 let what = match a.as_str() {
                     "-p" => "listening port: the IPC/HTTP server",
-                    "-s" => "secondary threads: parallel execution",
                     "-t" => "timer: the server's .z.ts",
                     "-T" => "query timeout: the server",
                     _ => "user file: the server's authentication",

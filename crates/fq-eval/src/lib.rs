@@ -16,6 +16,7 @@ mod internal;
 mod interp;
 mod iter;
 mod lane;
+pub mod parallel;
 pub mod limits;
 pub mod node;
 pub mod prims;
