@@ -230,7 +230,9 @@ impl Interp {
         match Arc::try_unwrap(lent) {
             Ok(l) => {
                 self.globals = l.globals;
-                if let Some(h) = l.host.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+                if let Some(h) =
+                    l.host.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+                {
                     self.host = h;
                 }
             }

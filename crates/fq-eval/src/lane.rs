@@ -35,14 +35,16 @@ pub fn zip<T: Copy + Send + Sync, R: Send>(
     use crate::parallel::{map_pairs, map_slice};
     match (a, b) {
         (Lane::Atom(x), Lane::Atom(y)) => Ok(f(*x, *y)),
-        (Lane::Items(xs), Lane::Atom(y)) => Err(map_slice(xs, |&x| f(x, *y))
-            .unwrap_or_else(|| xs.iter().map(|&x| f(x, *y)).collect())),
-        (Lane::Atom(x), Lane::Items(ys)) => Err(map_slice(ys, |&y| f(*x, y))
-            .unwrap_or_else(|| ys.iter().map(|&y| f(*x, y)).collect())),
-        (Lane::Items(xs), Lane::Items(ys)) => {
-            Err(map_pairs(xs, ys, |&x, &y| f(x, y))
-                .unwrap_or_else(|| xs.iter().zip(ys.iter()).map(|(&x, &y)| f(x, y)).collect()))
+        (Lane::Items(xs), Lane::Atom(y)) => {
+            Err(map_slice(xs, |&x| f(x, *y))
+                .unwrap_or_else(|| xs.iter().map(|&x| f(x, *y)).collect()))
         }
+        (Lane::Atom(x), Lane::Items(ys)) => {
+            Err(map_slice(ys, |&y| f(*x, y))
+                .unwrap_or_else(|| ys.iter().map(|&y| f(*x, y)).collect()))
+        }
+        (Lane::Items(xs), Lane::Items(ys)) => Err(map_pairs(xs, ys, |&x, &y| f(x, y))
+            .unwrap_or_else(|| xs.iter().zip(ys.iter()).map(|(&x, &y)| f(x, y)).collect())),
     }
 }
 

@@ -38,7 +38,27 @@ pub fn command(i: &mut Interp, cmd: &str) -> QResult<Value> {
         Some((n, a)) => (n, a.trim()),
         None => (cmd, ""),
     };
-    if i.is_secondary() && !arg.is_empty() && matches!(name, "c" | "P" | "d" | "l" | "cd" | "e" | "g" | "o" | "p" | "T" | "S" | "W" | "z" | "u" | "x" | "r") {
+    if i.is_secondary()
+        && !arg.is_empty()
+        && matches!(
+            name,
+            "c" | "P"
+                | "d"
+                | "l"
+                | "cd"
+                | "e"
+                | "g"
+                | "o"
+                | "p"
+                | "T"
+                | "S"
+                | "W"
+                | "z"
+                | "u"
+                | "x"
+                | "r"
+        )
+    {
         // Settings are global state: not from a secondary thread.
         return Err(crate::parallel::noupdate());
     }
