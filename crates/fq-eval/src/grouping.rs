@@ -569,12 +569,14 @@ fn by_chunks<P: Send>(
     }
 }
 
+#[expect(clippy::ptr_arg, reason = "a merge step of `by_chunks`: it takes the partial itself")]
 fn add_i64(a: &mut Vec<i64>, b: Vec<i64>) {
     for (x, y) in a.iter_mut().zip(b) {
         *x = x.wrapping_add(y);
     }
 }
 
+#[expect(clippy::ptr_arg, reason = "a merge step of `by_chunks`: it takes the partial itself")]
 fn add_f64(a: &mut Vec<f64>, b: Vec<f64>) {
     for (x, y) in a.iter_mut().zip(b) {
         *x += y;
