@@ -12,8 +12,8 @@ queries:(
   ("sym in";"select from trade where sym in `S1`S2`S3`S4`S5`S6");
   ("Q3 by sym";"select n:count i, vol:sum size, vwap:size wavg price, hi:max price by sym from trade");
   ("avg by sym";"select avg price, min size by sym from trade");
-  ("sum";"sum price");
-  ("arith";"price*size");
+  ("sum";"sum trade`price");
+  ("arith";"trade[`price]*trade`size");
   ("peach";"{sum sqrt til x} peach 8#2000000"))
 -1 "rows ",string[n],", best of ",string[reps],", ms";
 -1 "query       -s 0      -s 2    ratio";
