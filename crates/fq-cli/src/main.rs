@@ -4,7 +4,6 @@
 
 use fq_eval::{script, Interp, NativeHost};
 use fq_ipc::{decode_message, decode_payload, DecodeOptions, Payload, HEADER_LEN};
-use fq_value::QError;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
@@ -140,10 +139,20 @@ struct Options {
     quiet: bool,
     rows_cols: Option<(usize, usize)>,
     precision: Option<usize>,
+    server: fq_server::Config,
+    /// `.z.x`: arguments ferroq does not consume.
+    rest: Vec<String>,
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { script: None, quiet: false, rows_cols: None, precision: None };
+    let mut o = Options {
+        script: None,
+        quiet: false,
+        rows_cols: None,
+        precision: None,
+        server: fq_server::Config::default(),
+        rest: Vec::new(),
+    };
     let mut it = args.iter().peekable();
     let value = |flag: &str, it: &mut std::iter::Peekable<std::slice::Iter<'_, String>>| {
         it.next().cloned().ok_or_else(|| format!("{flag} needs a value"))
@@ -174,50 +183,57 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                     fq_eval::limits::set_ws_limit(mb << 20);
                 }
             }
+            "-p" => {
+                let v = value("-p", &mut it)?;
+                // kdb+'s 0W: any free port (\\p shows which).
+                let port = if v == "0W" { Ok(0) } else { v.parse::<u16>() };
+                o.server.port = Some(port.map_err(|_| format!("-p {v}: not a port number"))?);
+            }
+            "-t" => {
+                let v = value("-t", &mut it)?;
+                o.server.timer_ms =
+                    v.parse().map_err(|_| format!("-t {v}: not a number of milliseconds"))?;
+            }
+            "-T" => {
+                let v = value("-T", &mut it)?;
+                o.server.timeout_s =
+                    v.parse().map_err(|_| format!("-T {v}: not a number of seconds"))?;
+            }
+            "-u" | "-U" => {
+                let v = value(a, &mut it)?;
+                if v != "1" {
+                    o.server.users =
+                        fq_server::Users::from_file(&v).map_err(|e| format!("{a} {v}: {e}"))?;
+                }
+            }
+            "--max-message" => {
+                let v = value("--max-message", &mut it)?;
+                let mb: usize =
+                    v.parse().map_err(|_| format!("--max-message {v}: not a number of MB"))?;
+                o.server.limits.max_message = mb << 20;
+            }
+            "--stall-timeout" => {
+                let v = value("--stall-timeout", &mut it)?;
+                let secs: u64 = v
+                    .parse()
+                    .map_err(|_| format!("--stall-timeout {v}: not a number of seconds"))?;
+                o.server.limits.stall = std::time::Duration::from_secs(secs.max(1));
+            }
             "-s" => {
                 // Secondary threads for peach and parallel kernels (before the
                 // interpreter is made: it starts with \s N).
                 let n: i64 = value("-s", &mut it)?.parse().map_err(|_| "-s n: not a number")?;
                 fq_eval::parallel::set_threads(n)?;
             }
-            "-p" | "-t" | "-T" | "-u" | "-U" => {
-                let v = value(a, &mut it)?;
-                let what = match a.as_str() {
-                    "-p" => "listening port: the IPC/HTTP server",
-                    "-t" => "timer: the server's .z.ts",
-                    "-T" => "query timeout: the server",
-                    _ => "user file: the server's authentication",
-                };
-                eprintln!("ferroq: {a} {v} ({what}) is not available in this version yet; ignored");
-            }
             "-l" | "-L" => eprintln!(
                 "ferroq: {a} (transaction logging) is not available in this version yet; ignored"
             ),
-            s if s.starts_with('-') => {
-                return Err(format!("unknown option {s}; see `ferroq --help`"))
-            }
-            s => {
-                if o.script.is_some() {
-                    return Err(format!("more than one script given ({s}); see `ferroq --help`"));
-                }
-                o.script = Some(s.to_string());
-            }
+            // kdb+ leaves what it does not know to the script, in .z.x.
+            s if s.starts_with('-') || o.script.is_some() => o.rest.push(s.to_string()),
+            s => o.script = Some(s.to_string()),
         }
     }
     Ok(o)
-}
-
-fn print_result(i: &mut Interp, r: Result<Option<fq_value::Value>, QError>) {
-    match r {
-        Ok(Some(v)) => {
-            let text = i.show(&v);
-            if !text.is_empty() {
-                i.host.stdout(&format!("{text}\n"));
-            }
-        }
-        Ok(None) => {}
-        Err(e) => i.host.stdout(&format!("{e}\n")),
-    }
 }
 
 fn console(args: &[String]) -> Result<ExitCode, String> {
@@ -232,69 +248,83 @@ fn console(args: &[String]) -> Result<ExitCode, String> {
     if let Some(p) = o.precision {
         i.console.precision = p.min(17);
     }
+    i.process.args = o.rest.clone();
+    i.process.argv = std::env::args().collect();
+    i.process.file = o.script.clone().unwrap_or_default();
+    i.process.hostname = hostname();
+    // The runtime owns the interpreter from here: console lines, IPC and HTTP requests
+    // and the timer all reach it as events, one at a time.
+    let mut rt = fq_server::Runtime::new(i, &o.server).map_err(|e| {
+        format!("-p {}: {e}", o.server.port.map_or(String::new(), |p| p.to_string()))
+    })?;
     if let Some(path) = &o.script {
         let src = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
         for chunk in script::chunks(&src) {
             let r = match chunk {
-                script::Chunk::Code(code, _) => i.eval_line(&code),
+                script::Chunk::Code(code, _) => rt.interp.eval_line(&code),
                 script::Chunk::System(cmd, _) if cmd.trim() == "\\" => {
                     return Ok(ExitCode::SUCCESS)
                 }
-                script::Chunk::System(cmd, _) => i.eval_line(&format!("\\{cmd}")),
+                script::Chunk::System(cmd, _) => rt.interp.eval_line(&format!("\\{cmd}")),
             };
             // A script prints only errors and explicit output, as q does.
             if let Err(e) = r {
-                i.host.stderr(&format!("{e}\n"));
+                rt.interp.host.stderr(&format!("{e}\n"));
             }
         }
     }
     // Ctrl-C interrupts the running expression with 'stop, as in q.
-    let stop = i.stop.clone();
+    let stop = rt.interp.stop.clone();
     let _ = ctrlc::set_handler(move || stop.store(true, std::sync::atomic::Ordering::Relaxed));
-    let interactive = std::io::stdin().is_terminal();
-    if interactive {
-        if !o.quiet {
+    let handle = rt.handle();
+    let quiet = o.quiet;
+    std::thread::Builder::new()
+        .name("fq-console".into())
+        .spawn(move || console_reader(&handle, quiet))
+        .map_err(|e| format!("cannot start the console thread: {e}"))?;
+    rt.run();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The console: read lines (with editing on a terminal) and hand each to the
+/// interpreter thread, which prints the result.
+fn console_reader(rt: &fq_server::RuntimeHandle, quiet: bool) {
+    if std::io::stdin().is_terminal() {
+        if !quiet {
             println!("ferroq {} — q console. \\\\ to exit.", env!("CARGO_PKG_VERSION"));
         }
-        repl(&mut i, o.quiet)
+        let Ok(mut ed) = rustyline::DefaultEditor::new() else { return rt.console_closed() };
+        let prompt = if quiet { "" } else { "q)" };
+        loop {
+            match ed.readline(prompt) {
+                Ok(line) => {
+                    if !line.trim().is_empty() {
+                        let _ = ed.add_history_entry(line.as_str());
+                    }
+                    if rt.line(&line) {
+                        return;
+                    }
+                }
+                Err(rustyline::error::ReadlineError::Interrupted) => continue,
+                Err(_) => return rt.console_closed(),
+            }
+        }
     } else {
         let stdin = std::io::stdin();
         for line in stdin.lock().lines() {
-            let line = line.map_err(|e| format!("stdin: {e}"))?;
-            if line.trim() == "\\\\" {
-                break;
+            let Ok(line) = line else { break };
+            if rt.line(&line) {
+                return;
             }
-            if line.trim().is_empty() {
-                continue;
-            }
-            let r = i.eval_line(&line);
-            print_result(&mut i, r);
         }
-        Ok(ExitCode::SUCCESS)
+        rt.console_closed();
     }
 }
 
-fn repl(i: &mut Interp, quiet: bool) -> Result<ExitCode, String> {
-    let mut ed = rustyline::DefaultEditor::new().map_err(|e| e.to_string())?;
-    let prompt = if quiet { "" } else { "q)" };
-    loop {
-        match ed.readline(prompt) {
-            Ok(line) => {
-                if line.trim() == "\\\\" {
-                    return Ok(ExitCode::SUCCESS);
-                }
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let _ = ed.add_history_entry(line.as_str());
-                i.stop.store(false, std::sync::atomic::Ordering::Relaxed);
-                let r = i.eval_line(&line);
-                print_result(i, r);
-            }
-            Err(rustyline::error::ReadlineError::Interrupted) => continue,
-            Err(_) => return Ok(ExitCode::SUCCESS),
-        }
-    }
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
 }
 
 fn parse_hex(text: &str) -> Result<Vec<u8>, String> {

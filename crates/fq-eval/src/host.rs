@@ -1,6 +1,7 @@
 //! The evaluator's window on the world. The interpreter never does IO itself: console
 //! output, files, clocks and system commands go through a [`Host`].
 
+use fq_value::{QError, QResult, Value};
 use std::collections::HashMap;
 
 /// IO services for the interpreter.
@@ -37,6 +38,40 @@ pub trait Host: Send {
     fn cwd(&mut self) -> String;
     /// An environment variable (`getenv`).
     fn getenv(&mut self, name: &str) -> Option<String>;
+
+    /// End the process (`exit n`, `\\\\`). Hosts that cannot (tests) ignore it.
+    fn exit(&mut self, code: i32) {
+        let _ = code;
+    }
+
+    /// Open an IPC connection (`hopen`): `target` is kdb+'s `` `:host:port[:user:password] ``
+    /// text without the leading colon (`host:port…`, `unix://port`), `timeout_ms` 0 for
+    /// none. Returns the handle. Hosts without networking fail with `'hop`.
+    fn hopen(&mut self, target: &str, timeout_ms: i64) -> QResult<i64> {
+        let _ = (target, timeout_ms);
+        Err(QError::Signal("hop".into()))
+    }
+    /// Close a handle (`hclose`).
+    fn hclose(&mut self, handle: i64) -> QResult<()> {
+        Err(QError::Signal(handle.to_string().into()))
+    }
+    /// Send `msg` on `handle`: sync (`h x`) waits for the response and returns it (a
+    /// remote error comes back as that error); async (`neg[h] x`) returns `::` once queued.
+    fn send(&mut self, handle: i64, msg: &Value, sync: bool) -> QResult<Value> {
+        let _ = (msg, sync);
+        Err(QError::Signal(handle.to_string().into()))
+    }
+    /// Flush what was queued on `handle` (`neg[h][]`).
+    fn flush(&mut self, handle: i64) -> QResult<()> {
+        Err(QError::Signal(handle.to_string().into()))
+    }
+    /// Settings the process owns (`\p`, `\t` for the timer, `\T`): `arg` empty reads,
+    /// otherwise sets. `None` when this host does not own the setting (the interpreter
+    /// then handles it: `\t expr` times an expression, unknown settings read as 0).
+    fn setting(&mut self, name: &str, arg: &str) -> Option<QResult<Value>> {
+        let _ = (name, arg);
+        None
+    }
 }
 
 /// An in-memory host for tests: output is captured, files live in a map, the clock is fixed.
@@ -137,4 +172,41 @@ impl Host for NativeHost {
     fn getenv(&mut self, name: &str) -> Option<String> {
         std::env::var(name).ok()
     }
+    fn exit(&mut self, code: i32) {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        std::process::exit(code)
+    }
+}
+
+/// Who the interpreter is serving right now: the values of `.z.w`, `.z.a` and `.z.u`.
+/// The server sets it before running a handler; the console's is handle 0.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// `.z.w`: the handle of the connection the current message came from (0: console).
+    pub handle: i64,
+    /// `.z.a`: the peer's IPv4 address as kdb+ packs it in an int (0 for a Unix socket).
+    pub addr: i32,
+    /// `.z.u`: the user name the peer logged in with.
+    pub user: fq_value::Sym,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        let user = std::env::var("USER").unwrap_or_default();
+        Session { handle: 0, addr: 0, user: fq_value::Sym::new(&user) }
+    }
+}
+
+/// Facts about the process shown by `.z.x`, `.z.f`, `.z.h`, `.z.X`.
+#[derive(Clone, Debug, Default)]
+pub struct ProcessInfo {
+    /// `.z.x`: command-line arguments after the script and options ferroq consumed.
+    pub args: Vec<String>,
+    /// `.z.X`: the whole command line.
+    pub argv: Vec<String>,
+    /// `.z.f`: the script file given on the command line.
+    pub file: String,
+    /// `.z.h`: the host name.
+    pub hostname: String,
 }

@@ -146,6 +146,10 @@ pub struct Interp {
     /// A secondary thread tried to update a global through a path that cannot signal
     /// there (`set_global`); the item then fails with `'noupdate`.
     blocked_update: bool,
+    /// The connection being served (`.z.w`, `.z.a`, `.z.u`).
+    pub session: crate::host::Session,
+    /// The process's command line and host (`.z.x`, `.z.f`, `.z.h`).
+    pub process: crate::host::ProcessInfo,
 }
 
 impl Interp {
@@ -169,6 +173,8 @@ impl Interp {
             lent: None,
             secondaries: crate::parallel::start_threads(),
             blocked_update: false,
+            session: crate::host::Session::default(),
+            process: crate::host::ProcessInfo::default(),
         }
     }
 
@@ -183,6 +189,8 @@ impl Interp {
         w.stop = lent.stop.clone();
         w.fuel = lent.fuel;
         w.rng = lent.rng;
+        w.session = lent.session.clone();
+        w.process = lent.process.clone();
         w.secondaries = 0;
         w.lent = Some(lent);
         w
@@ -222,6 +230,8 @@ impl Interp {
             stop: self.stop.clone(),
             fuel: self.fuel,
             rng: self.rng,
+            session: self.session.clone(),
+            process: self.process.clone(),
         })
     }
 
@@ -900,14 +910,8 @@ impl Interp {
             }
             Value::Derived(d) => crate::iter::apply_derived(self, d.adverb, &d.function, args),
             Value::Iterator(c) => crate::iter::apply_iterator(*c, args),
-            Value::Long(h @ (-2 | -1 | 1 | 2)) if args.len() == 1 => {
-                self.write_handle(*h, &args[0])?;
-                Ok(f.clone())
-            }
-            Value::Int(h @ (-2 | -1 | 1 | 2)) if args.len() == 1 => {
-                self.write_handle(i64::from(*h), &args[0])?;
-                Ok(f.clone())
-            }
+            Value::Long(h) if args.len() == 1 => self.apply_handle(*h, f, &args[0]),
+            Value::Int(h) if args.len() == 1 => self.apply_handle(i64::from(*h), f, &args[0]),
             Value::Vector(_)
             | Value::List(_)
             | Value::Dict(_)
@@ -918,6 +922,28 @@ impl Interp {
                 prims::index::index_depth(self, &target, &args)
             }
             _ => Err(QError::Type),
+        }
+    }
+
+    /// A handle applied to a message: `0 x` evaluates here (as `value x`), `±1`/`±2`
+    /// write to the console, other handles send over IPC (negative: async; `neg[h][]`
+    /// flushes).
+    fn apply_handle(&mut self, h: i64, f: &Value, x: &Value) -> QResult<Value> {
+        match h {
+            0 => crate::prims::list::value(self, x.clone()),
+            -2 | -1 | 1 | 2 => {
+                self.write_handle(h, x)?;
+                Ok(f.clone())
+            }
+            _ if h < 0 && x.is_generic_null() => {
+                self.host.flush(-h)?;
+                Ok(GENERIC_NULL)
+            }
+            _ if h < 0 => {
+                self.host.send(-h, x, false)?;
+                Ok(GENERIC_NULL)
+            }
+            _ => self.host.send(h, x, true),
         }
     }
 

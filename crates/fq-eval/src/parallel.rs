@@ -189,6 +189,8 @@ pub(crate) struct Lent {
     pub(crate) stop: Arc<AtomicBool>,
     pub(crate) fuel: Option<u64>,
     pub(crate) rng: u64,
+    pub(crate) session: crate::host::Session,
+    pub(crate) process: crate::host::ProcessInfo,
 }
 
 /// The host of a secondary interpreter: the lent host, one call at a time.
@@ -242,6 +244,28 @@ impl Host for LentHost {
     }
     fn getenv(&mut self, name: &str) -> Option<String> {
         self.with(None, |h| h.getenv(name))
+    }
+    // Sockets belong to the main thread (kdb+ 4.1: 'nosocket in peach).
+    fn hopen(&mut self, _target: &str, _timeout_ms: i64) -> QResult<i64> {
+        Err(QError::from_text("nosocket"))
+    }
+    fn hclose(&mut self, _handle: i64) -> QResult<()> {
+        Err(QError::from_text("nosocket"))
+    }
+    fn send(&mut self, _handle: i64, _msg: &Value, _sync: bool) -> QResult<Value> {
+        Err(QError::from_text("nosocket"))
+    }
+    fn flush(&mut self, _handle: i64) -> QResult<()> {
+        Err(QError::from_text("nosocket"))
+    }
+    fn setting(&mut self, name: &str, arg: &str) -> Option<QResult<Value>> {
+        // Reading a setting is fine; changing one (`\t 100` sets the timer, unlike
+        // `\t expr`) is global state.
+        let sets = !arg.is_empty() && (name != "t" || arg.trim().parse::<i64>().is_ok());
+        if sets {
+            return Some(Err(noupdate()));
+        }
+        self.with(None, |h| h.setting(name, arg))
     }
 }
 

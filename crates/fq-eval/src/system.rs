@@ -18,11 +18,17 @@ pub fn zvar(i: &mut Interp, s: Sym) -> Option<Value> {
         b".z.k" => Value::Date(9131),
         b".z.o" => Value::sym("l64"),
         b".z.i" => Value::Int(std::process::id() as i32),
-        b".z.h" => Value::sym("localhost"),
-        b".z.u" => Value::Symbol(Sym::EMPTY),
-        b".z.x" => Value::list(vec![]),
-        b".z.f" => Value::Symbol(Sym::EMPTY),
-        b".z.w" => Value::Int(0),
+        b".z.h" => Value::sym(if i.process.hostname.is_empty() {
+            "localhost"
+        } else {
+            &i.process.hostname
+        }),
+        b".z.u" => Value::Symbol(i.session.user),
+        b".z.x" => Value::list(i.process.args.iter().map(|a| Value::string(a)).collect()),
+        b".z.X" => Value::list(i.process.argv.iter().map(|a| Value::string(a)).collect()),
+        b".z.f" => Value::sym(&i.process.file),
+        b".z.w" => Value::Int(i.session.handle as i32),
+        b".z.a" => Value::Int(i.session.addr),
         _ => return None,
     })
 }
@@ -61,6 +67,9 @@ pub fn command(i: &mut Interp, cmd: &str) -> QResult<Value> {
     {
         // Settings are global state: not from a secondary thread.
         return Err(crate::parallel::noupdate());
+    }
+    if let Some(r) = i.host.setting(name, arg) {
+        return r;
     }
     match name {
         "s" => crate::parallel::command(i, arg),
@@ -161,7 +170,7 @@ pub fn command(i: &mut Interp, cmd: &str) -> QResult<Value> {
                 _ => GENERIC_NULL,
             })
         }
-        "\\" => Ok(GENERIC_NULL),
+        "\\" => crate::prims::ipc::exit(i, Value::Int(0)),
         _ => {
             // Anything else goes to the operating system.
             let lines = i.host.system(cmd).map_err(|_| QError::Os)?;

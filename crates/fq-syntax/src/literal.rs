@@ -133,6 +133,8 @@ fn parse_item(t: &str) -> Option<(Item, Option<char>)> {
     match body {
         "0n" if !neg => return Some((Item::FloatNull, None)),
         "0w" => return Some((if neg { Item::FloatNegInf } else { Item::FloatInf }, None)),
+        // kdb+ shows a real infinity as 0we and reads it back.
+        "0we" => return Some((if neg { Item::NegInf } else { Item::Inf }, Some('e'))),
         _ => {}
     }
     if let Some(item) = parse_temporal(body, neg) {

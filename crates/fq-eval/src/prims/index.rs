@@ -106,6 +106,11 @@ pub fn index1(v: &Value, i: &Value) -> QResult<Value> {
                 Ok(gather(x, &idx))
             }
             Value::List(l) => {
+                // A nested index can share sub-lists, so its expansion may be far larger
+                // than the index itself: stop at the memory limit.
+                if crate::limits::memory_over(1) {
+                    return Err(QError::Wsfull);
+                }
                 let out: QResult<Vec<Value>> = l.items().iter().map(|j| index1(v, j)).collect();
                 Ok(collapse(out?))
             }
@@ -121,6 +126,9 @@ pub fn index1(v: &Value, i: &Value) -> QResult<Value> {
         },
         Value::List(l) => match i {
             Value::Vector(_) | Value::List(_) => {
+                if crate::limits::memory_over(1) {
+                    return Err(QError::Wsfull);
+                }
                 let is = items(i).ok_or(QError::Type)?;
                 let out: QResult<Vec<Value>> = is.iter().map(|j| index1(v, j)).collect();
                 Ok(collapse(out?))

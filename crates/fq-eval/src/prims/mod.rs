@@ -10,6 +10,7 @@ pub mod attrs;
 pub mod cast;
 pub mod compare;
 pub mod index;
+pub mod ipc;
 pub mod joins;
 pub mod list;
 pub mod math;
@@ -71,8 +72,10 @@ static UNARY_IMPLS: &[(&str, UnaryFn)] = &[
     ("acos", |_, x| math::float_fn(&x, f64::acos)),
     ("tan", |_, x| math::float_fn(&x, f64::tan)),
     ("atan", |_, x| math::float_fn(&x, f64::atan)),
-    ("exit", nyi1),
+    ("exit", ipc::exit),
     ("getenv", list::getenv),
+    ("hopen", ipc::hopen),
+    ("hclose", ipc::hclose),
     ("enlist", list::enlist),
     ("til", list::til),
     ("sums", |i, x| per_column(i, x, math::sums)),

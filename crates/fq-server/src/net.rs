@@ -1,0 +1,567 @@
+//! Sockets: listeners, the per-connection reader thread (handshake, framing,
+//! decompression, decoding) and the writing side of a connection.
+//!
+//! Every connection, accepted or opened with `hopen`, is a [`Conn`] in the shared handle
+//! table. Its reader thread turns incoming requests into [`Event`]s for the interpreter
+//! thread and routes responses to whoever waits for them; writes go through the
+//! connection's lock, and large replies through a writer thread so a slow reader never
+//! stalls the interpreter.
+
+use crate::{Event, Shared};
+use fq_ipc::{
+    decode_message, encode_message, Compression, DecodeOptions, EncodeOptions, Header, MsgType,
+    Payload, HEADER_LEN,
+};
+use fq_value::{QError, Sym, Value};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+/// A connected socket: TCP or Unix domain.
+#[derive(Debug)]
+pub enum Stream {
+    /// TCP.
+    Tcp(TcpStream),
+    /// Unix domain socket (kdb+'s `unix://PORT`).
+    Unix(UnixStream),
+}
+
+impl Stream {
+    /// A second handle on the same socket.
+    pub fn try_clone(&self) -> io::Result<Stream> {
+        Ok(match self {
+            Stream::Tcp(s) => Stream::Tcp(s.try_clone()?),
+            Stream::Unix(s) => Stream::Unix(s.try_clone()?),
+        })
+    }
+    /// Limit how long one read may wait (`None`: forever).
+    pub fn set_read_timeout(&self, d: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_read_timeout(d),
+            Stream::Unix(s) => s.set_read_timeout(d),
+        }
+    }
+    /// Limit how long one write may wait.
+    pub fn set_write_timeout(&self, d: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_write_timeout(d),
+            Stream::Unix(s) => s.set_write_timeout(d),
+        }
+    }
+    /// Close both directions.
+    pub fn shutdown(&self) {
+        let _ = match self {
+            Stream::Tcp(s) => s.shutdown(Shutdown::Both),
+            Stream::Unix(s) => s.shutdown(Shutdown::Both),
+        };
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Unix(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.flush(),
+            Stream::Unix(s) => s.flush(),
+        }
+    }
+}
+
+/// Encoded replies at least this large are encoded and written by the connection's
+/// writer thread instead of the interpreter thread.
+const OFF_THREAD_BYTES: usize = 1 << 20;
+
+/// A message for a connection's writer thread.
+enum Outgoing {
+    Value(MsgType, Payload),
+}
+
+/// One IPC connection (accepted, or opened by `hopen`).
+pub struct Conn {
+    /// The q handle (`.z.w`).
+    pub handle: i64,
+    /// The negotiated capability (0–6).
+    pub capability: u8,
+    /// Compress outgoing messages over 2000 bytes (the peer is not on this machine).
+    pub compress: bool,
+    /// `.z.a`: IPv4 address packed in an int, 0 for Unix sockets.
+    pub addr: i32,
+    /// `.z.u`: the user name the peer logged in with.
+    pub user: Sym,
+    /// True for connections this process opened (`hopen`).
+    pub outgoing: bool,
+    out: Mutex<Stream>,
+    /// Responses to our sync requests, in arrival order.
+    responses: Mutex<mpsc::Receiver<Result<Value, QError>>>,
+    queued: AtomicUsize,
+    writer: Mutex<Option<mpsc::Sender<Outgoing>>>,
+    /// Set once either side closed it.
+    pub closed: AtomicBool,
+    /// Closed by `hclose` here (no `.z.pc` for it).
+    pub closed_here: AtomicBool,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn").field("handle", &self.handle).field("user", &self.user).finish()
+    }
+}
+
+impl Conn {
+    fn encode_opts(&self) -> EncodeOptions {
+        EncodeOptions {
+            little_endian: true,
+            compress: self.compress && self.capability >= 1,
+            large_messages: self.capability >= 5,
+        }
+    }
+
+    /// Send a message. Small messages are encoded and written here (on the calling
+    /// thread); large ones go to the connection's writer thread, in order.
+    pub fn send(self: &Arc<Self>, msg_type: MsgType, payload: Payload) -> Result<(), QError> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(QError::Signal(self.handle.to_string().into()));
+        }
+        let big = match &payload {
+            Payload::Value(v) => fq_ipc::encoded_len(v).map_err(|e| e.to_q())? >= OFF_THREAD_BYTES,
+            Payload::Error(_) => false,
+        };
+        if big || self.queued.load(Ordering::Acquire) > 0 {
+            return self.enqueue(Outgoing::Value(msg_type, payload));
+        }
+        let bytes =
+            encode_message(&payload, msg_type, &self.encode_opts()).map_err(|e| e.to_q())?;
+        self.write_bytes(&bytes)
+    }
+
+    fn write_bytes(&self, bytes: &[u8]) -> Result<(), QError> {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        if out.write_all(bytes).is_err() {
+            self.closed.store(true, Ordering::Release);
+            out.shutdown();
+            return Err(QError::Signal(self.handle.to_string().into()));
+        }
+        Ok(())
+    }
+
+    fn enqueue(self: &Arc<Self>, item: Outgoing) -> Result<(), QError> {
+        let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if w.is_none() {
+            let (tx, rx) = mpsc::channel::<Outgoing>();
+            let me = Arc::clone(self);
+            std::thread::Builder::new()
+                .name(format!("fq-write-{}", self.handle))
+                .spawn(move || me.writer_loop(&rx))
+                .map_err(|_| QError::Signal("thread".into()))?;
+            *w = Some(tx);
+        }
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        if let Some(tx) = w.as_ref() {
+            if tx.send(item).is_err() {
+                self.queued.fetch_sub(1, Ordering::AcqRel);
+                return Err(QError::Signal(self.handle.to_string().into()));
+            }
+        }
+        Ok(())
+    }
+
+    fn writer_loop(&self, rx: &mpsc::Receiver<Outgoing>) {
+        while let Ok(Outgoing::Value(t, p)) = rx.recv() {
+            let bytes = encode_message(&p, t, &self.encode_opts()).or_else(|e| {
+                // Too large for the peer, or not encodable: the peer gets the error.
+                encode_message(&Payload::Error(e.to_q()), t, &self.encode_opts())
+            });
+            drop(p);
+            if let Ok(b) = bytes {
+                let _ = self.write_bytes(&b);
+            }
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Wait for the response to a sync request sent on this connection.
+    pub fn wait_response(&self) -> Result<Value, QError> {
+        let rx = self.responses.lock().unwrap_or_else(|p| p.into_inner());
+        match rx.recv() {
+            Ok(r) => r,
+            Err(_) => Err(QError::Signal(self.handle.to_string().into())),
+        }
+    }
+
+    /// Close the socket (the reader thread then sees the end and unregisters it).
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.out.lock().unwrap_or_else(|p| p.into_inner()).shutdown();
+    }
+}
+
+/// Is this peer on this machine (kdb+ does not compress for such peers)?
+fn is_local(s: &Stream) -> bool {
+    match s {
+        Stream::Unix(_) => true,
+        Stream::Tcp(t) => t.peer_addr().map(|a| a.ip().is_loopback()).unwrap_or(true),
+    }
+}
+
+fn packed_addr(s: &Stream) -> i32 {
+    match s {
+        Stream::Tcp(t) => match t.peer_addr().map(|a| a.ip()) {
+            Ok(std::net::IpAddr::V4(v4)) => u32::from(v4) as i32,
+            Ok(std::net::IpAddr::V6(v6)) => {
+                v6.to_ipv4_mapped().map_or(0, |v4| u32::from(v4) as i32)
+            }
+            Err(_) => 0,
+        },
+        Stream::Unix(_) => 0,
+    }
+}
+
+/// Register a connection whose handshake is done and start its reader thread.
+pub fn register(
+    shared: &Arc<Shared>,
+    stream: Stream,
+    capability: u8,
+    user: Sym,
+    outgoing: bool,
+    pending: Vec<u8>,
+) -> io::Result<Arc<Conn>> {
+    let handle = shared.next_handle();
+    let compress = !is_local(&stream);
+    let addr = packed_addr(&stream);
+    let reader = stream.try_clone()?;
+    let (resp_tx, resp_rx) = mpsc::channel();
+    let conn = Arc::new(Conn {
+        handle,
+        capability,
+        compress,
+        addr,
+        user,
+        outgoing,
+        out: Mutex::new(stream),
+        responses: Mutex::new(resp_rx),
+        queued: AtomicUsize::new(0),
+        writer: Mutex::new(None),
+        closed: AtomicBool::new(false),
+        closed_here: AtomicBool::new(false),
+    });
+    shared.conns.lock().unwrap_or_else(|p| p.into_inner()).insert(handle, Arc::clone(&conn));
+    if !outgoing {
+        let _ = shared.events.send(Event::Open(Arc::clone(&conn)));
+    }
+    let sh = Arc::clone(shared);
+    let c = Arc::clone(&conn);
+    std::thread::Builder::new().name(format!("fq-conn-{handle}")).spawn(move || {
+        read_loop(&sh, &c, reader, pending, &resp_tx);
+        sh.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&c.handle);
+        c.closed.store(true, Ordering::Release);
+        drop(resp_tx);
+        if !c.closed_here.load(Ordering::Acquire) {
+            let _ = sh.events.send(Event::Close(c.handle));
+        }
+    })?;
+    Ok(conn)
+}
+
+/// Read exactly `buf.len()` bytes, first from `pending`.
+fn fill(src: &mut Stream, pending: &mut Vec<u8>, buf: &mut [u8]) -> io::Result<()> {
+    let take = pending.len().min(buf.len());
+    buf[..take].copy_from_slice(&pending[..take]);
+    pending.drain(..take);
+    src.read_exact(&mut buf[take..])
+}
+
+/// The reader: frames in, events out, until the peer goes away or misbehaves.
+fn read_loop(
+    shared: &Arc<Shared>,
+    conn: &Arc<Conn>,
+    mut src: Stream,
+    mut pending: Vec<u8>,
+    responses: &mpsc::Sender<Result<Value, QError>>,
+) {
+    let limits = shared.limits();
+    let opts = DecodeOptions {
+        max_message: limits.max_message,
+        large_messages: conn.capability >= 5,
+        ..DecodeOptions::default()
+    };
+    loop {
+        let mut head = [0u8; HEADER_LEN];
+        // Between messages a connection may stay idle as long as it likes.
+        let _ = src.set_read_timeout(None);
+        if fill(&mut src, &mut pending, &mut head).is_err() {
+            return;
+        }
+        let header = match Header::parse(&head, opts.large_messages) {
+            Ok(h) => h,
+            Err(_) => return, // not kdb+ framing: drop the connection
+        };
+        if header.len > limits.max_message as u64 {
+            // Too large to accept: say so (when a reply is expected) and hang up, since
+            // the rest of the stream cannot be trusted to be skipped cheaply.
+            if header.msg_type == MsgType::Sync {
+                let _ = conn.send(MsgType::Response, Payload::Error(QError::Limit));
+            }
+            return;
+        }
+        let mut msg = Vec::new();
+        if msg.try_reserve_exact(header.len as usize).is_err() {
+            if header.msg_type == MsgType::Sync {
+                let _ = conn.send(MsgType::Response, Payload::Error(QError::Wsfull));
+            }
+            return;
+        }
+        msg.extend_from_slice(&head);
+        msg.resize(header.len as usize, 0);
+        // A peer that stops mid-message is dropped after the stall timeout.
+        let _ = src.set_read_timeout(Some(limits.stall));
+        if fill(&mut src, &mut pending, &mut msg[HEADER_LEN..]).is_err() {
+            return;
+        }
+        let decoded = decode_message(&msg, &opts);
+        drop(msg);
+        let (header, payload) = match decoded {
+            Ok(x) => x,
+            Err(e) => {
+                if header.msg_type == MsgType::Sync {
+                    let _ = conn.send(MsgType::Response, Payload::Error(e.to_q()));
+                }
+                if header.compression != Compression::None || header.msg_type != MsgType::Sync {
+                    return;
+                }
+                continue;
+            }
+        };
+        match (header.msg_type, payload) {
+            (MsgType::Response, Payload::Value(v)) => {
+                let _ = responses.send(Ok(v));
+            }
+            (MsgType::Response, Payload::Error(e)) => {
+                let _ = responses.send(Err(e));
+            }
+            (t, Payload::Value(v)) => {
+                let sync = t == MsgType::Sync;
+                if shared.events.send(Event::Msg { handle: conn.handle, sync, msg: v }).is_err() {
+                    return;
+                }
+            }
+            (MsgType::Sync, Payload::Error(_)) => {
+                let _ = conn.send(MsgType::Response, Payload::Error(QError::Type));
+            }
+            (_, Payload::Error(_)) => {}
+        }
+    }
+}
+
+/// What arrived first on an accepted socket.
+enum Opening {
+    Http(Vec<u8>),
+    Ipc(fq_ipc::handshake::Credentials, Vec<u8>),
+}
+
+fn looks_like_http(b: &[u8]) -> bool {
+    const METHODS: [&[u8]; 7] =
+        [b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH "];
+    METHODS.iter().any(|m| b.len() >= m.len() && b.starts_with(m))
+        || (b.len() < 8 && METHODS.iter().any(|m| m.starts_with(b)) && !b.contains(&0))
+}
+
+/// Read the opening bytes: an HTTP request line or a kdb+ hello.
+fn opening(s: &mut Stream) -> io::Result<Opening> {
+    let mut buf = Vec::with_capacity(256);
+    let mut hs = fq_ipc::handshake::ServerHandshake::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = s.read(&mut chunk)?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        let start = buf.len();
+        buf.extend_from_slice(&chunk[..n]);
+        if looks_like_http(&buf) && buf.len() >= 8 {
+            return Ok(Opening::Http(buf));
+        }
+        match hs.feed(&buf[start..]) {
+            Ok(Some((creds, used))) => {
+                let rest = buf[start + used..].to_vec();
+                return Ok(Opening::Ipc(creds, rest));
+            }
+            Ok(None) => {}
+            Err(_) => return Err(io::ErrorKind::InvalidData.into()),
+        }
+    }
+}
+
+/// Handle one accepted socket: tell HTTP from IPC, authenticate, serve.
+pub fn accepted(shared: &Arc<Shared>, mut s: Stream) {
+    let limits = shared.limits();
+    // The opening must arrive promptly.
+    let _ = s.set_read_timeout(Some(limits.stall));
+    let open = match opening(&mut s) {
+        Ok(o) => o,
+        Err(_) => return s.shutdown(),
+    };
+    match open {
+        Opening::Http(buf) => crate::http::serve(shared, s, buf),
+        Opening::Ipc(creds, rest) => {
+            let user = creds.user_name();
+            let password = String::from_utf8_lossy(&creds.password).into_owned();
+            if !shared.users.check(&user, &password) || !login(shared, &user, &password) {
+                // kdb+ closes a rejected login without a word.
+                return s.shutdown();
+            }
+            if s.write_all(&[creds.reply()]).is_err() {
+                return;
+            }
+            let _ = s.set_read_timeout(None);
+            let _ = register(shared, s, creds.reply(), Sym::new(&user), false, rest);
+        }
+    }
+}
+
+/// `.z.pw`, asked on the interpreter thread (true when it is not defined).
+pub fn login(shared: &Arc<Shared>, user: &str, password: &str) -> bool {
+    let (tx, rx) = mpsc::channel();
+    let ev = Event::Login { user: user.to_string(), password: password.to_string(), reply: tx };
+    if shared.events.send(ev).is_err() {
+        return false;
+    }
+    rx.recv().unwrap_or(false)
+}
+
+/// Accept TCP connections until the listener is closed.
+pub fn accept_tcp(shared: Arc<Shared>, l: TcpListener, closed: Arc<AtomicBool>) {
+    for s in l.incoming() {
+        if shared.stopping() || closed.load(Ordering::Acquire) {
+            return;
+        }
+        let Ok(s) = s else { continue };
+        let _ = s.set_nodelay(true);
+        let sh = Arc::clone(&shared);
+        let _ = std::thread::Builder::new()
+            .name("fq-accept".into())
+            .spawn(move || accepted(&sh, Stream::Tcp(s)));
+    }
+}
+
+/// Accept Unix-socket connections until the listener is closed.
+pub fn accept_unix(shared: Arc<Shared>, l: UnixListener, closed: Arc<AtomicBool>) {
+    for s in l.incoming() {
+        if shared.stopping() || closed.load(Ordering::Acquire) {
+            return;
+        }
+        let Ok(s) = s else { continue };
+        let sh = Arc::clone(&shared);
+        let _ = std::thread::Builder::new()
+            .name("fq-accept".into())
+            .spawn(move || accepted(&sh, Stream::Unix(s)));
+    }
+}
+
+/// The Unix socket address kdb+ uses for a port: `/tmp/kx.PORT` in Linux's abstract
+/// namespace (kdb+ 3.5+).
+pub fn unix_addr(port: u16) -> io::Result<std::os::unix::net::SocketAddr> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::linux::net::SocketAddrExt;
+        std::os::unix::net::SocketAddr::from_abstract_name(format!("/tmp/kx.{port}"))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        std::os::unix::net::SocketAddr::from_pathname(format!("/tmp/kx.{port}"))
+    }
+}
+
+/// Open a connection as a client (`hopen`): `target` is `host:port[:user:password]` or
+/// `unix://port[:user:password]`.
+pub fn connect(shared: &Arc<Shared>, target: &str, timeout_ms: i64) -> Result<Arc<Conn>, QError> {
+    let hop = |e: &dyn std::fmt::Display| QError::Signal(format!("hop. OS reports: {e}").into());
+    let timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms as u64));
+    let (stream, creds) = if let Some(rest) = target.strip_prefix("unix://") {
+        let (port, creds) = rest.split_once(':').unwrap_or((rest, ""));
+        let port: u16 = port.parse().map_err(|_| QError::Signal("hop".into()))?;
+        let addr = unix_addr(port).map_err(|e| hop(&e))?;
+        let s = UnixStream::connect_addr(&addr).map_err(|e| hop(&os_text(&e)))?;
+        (Stream::Unix(s), creds.to_string())
+    } else {
+        let mut parts = target.splitn(3, ':');
+        let host = parts.next().unwrap_or("");
+        let host = if host.is_empty() { "localhost" } else { host };
+        let port: u16 = parts
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| QError::Signal("hop".into()))?;
+        let creds = parts.next().unwrap_or("").to_string();
+        use std::net::ToSocketAddrs;
+        let addrs: Vec<_> =
+            (host, port).to_socket_addrs().map_err(|e| hop(&os_text(&e)))?.collect();
+        let mut last = None;
+        let mut conn = None;
+        for a in addrs {
+            let r = match timeout {
+                Some(t) => TcpStream::connect_timeout(&a, t),
+                None => TcpStream::connect(a),
+            };
+            match r {
+                Ok(s) => {
+                    conn = Some(s);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let s = match (conn, last) {
+            (Some(s), _) => s,
+            (None, Some(e)) => return Err(hop(&os_text(&e))),
+            (None, None) => return Err(QError::Signal("hop".into())),
+        };
+        let _ = s.set_nodelay(true);
+        (Stream::Tcp(s), creds)
+    };
+    let (user, password) = match creds.split_once(':') {
+        Some((u, p)) => (u.to_string(), p.to_string()),
+        None if creds.is_empty() => (std::env::var("USER").unwrap_or_default(), String::new()),
+        None => (creds.clone(), String::new()),
+    };
+    let mut stream = stream;
+    let _ = stream.set_read_timeout(timeout.or(Some(Duration::from_secs(30))));
+    let hs = fq_ipc::handshake::ClientHandshake::new(&user, &password, 3);
+    stream.write_all(hs.hello()).map_err(|e| hop(&os_text(&e)))?;
+    let mut reply = [0u8; 1];
+    let got = match stream.read(&mut reply) {
+        Ok(n) => &reply[..n],
+        Err(e) => return Err(hop(&os_text(&e))),
+    };
+    let cap = hs.on_reply(got).map_err(|_| QError::Access)?;
+    let _ = stream.set_read_timeout(None);
+    register(shared, stream, cap, Sym::new(&user), true, Vec::new()).map_err(|e| hop(&os_text(&e)))
+}
+
+/// The operating system's words for an IO error, as kdb+ quotes them.
+fn os_text(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => "Connection refused".into(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => "Connection timed out".into(),
+        _ => {
+            let s = e.to_string();
+            // "Connection refused (os error 111)" → "Connection refused"
+            s.split(" (os error").next().unwrap_or(&s).to_string()
+        }
+    }
+}
