@@ -70,7 +70,9 @@ OPTIONS:
     -c rows cols   console size for display (default 25 80)
     -P digits      float display precision (default 7; 0 for maximum)
     -p port        listen for IPC/HTTP (arrives with the server; reported and ignored)
-    -s n           secondary threads (arrives with parallel execution; ignored)
+    -s n           secondary threads (default 0): `peach`/`':` run on n threads, and
+                   scans, arithmetic and grouped aggregates on 1M+ rows split across
+                   them; \\s shows or lowers it (negative n: taken as threads too)
     -t ms          timer period for .z.ts (arrives with the server; ignored)
     -T s           query timeout (arrives with the server; ignored)
     -w MB          workspace limit: past it (process memory, or one value), 'wsfull;
@@ -218,8 +220,10 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 o.server.limits.stall = std::time::Duration::from_secs(secs.max(1));
             }
             "-s" => {
-                let v = value(a, &mut it)?;
-                eprintln!("ferroq: -s {v} (secondary threads) is not available in this version yet; ignored");
+                // Secondary threads for peach and parallel kernels (before the
+                // interpreter is made: it starts with \s N).
+                let n: i64 = value("-s", &mut it)?.parse().map_err(|_| "-s n: not a number")?;
+                fq_eval::parallel::set_threads(n)?;
             }
             "-l" | "-L" => eprintln!(
                 "ferroq: {a} (transaction logging) is not available in this version yet; ignored"

@@ -47,6 +47,8 @@ static LAMBDAS: &[(&str, &str)] = &[
     ("btoa", "{-1008!x}"),
     ("atob", "{-1009!x}"),
     ("qt", "{$[99h=type x;98h=type key x;98h=type x]}"),
+    // Parallel on cut: `x` (atomic) on one piece of `y` per secondary thread.
+    ("fc", "{n:system\"s\";$[(n>0)&1<c:count y;raze x peach(ceiling c%n)cut y;x y]}"),
 ];
 
 /// The value of `.Q.name`, if ferroq defines it.

@@ -20,6 +20,9 @@ pub fn key_ids(k: &Value) -> QResult<(Vec<u32>, usize)> {
                 let s = v.as_slice::<Sym>();
                 let domain = fq_value::sym::symbol_count() as usize + 1;
                 if domain <= (s.len() * 4).max(1 << 20) {
+                    if let Some(r) = dense_syms_parallel(s, domain) {
+                        return Ok(r);
+                    }
                     return Ok(group::dense_small_by(s, domain, |x| x.id() as usize));
                 }
                 let ids: Vec<i64> = s.iter().map(|x| i64::from(x.id())).collect();
@@ -51,6 +54,48 @@ pub fn key_ids(k: &Value) -> QResult<(Vec<u32>, usize)> {
         Value::Enum(e) => Ok(group::dense_i64(e.indices.as_slice::<i64>())),
         _ => generic_ids(k),
     }
+}
+
+/// [`group::dense_small_by`] of symbols over the secondary threads: each chunk numbers its
+/// symbols in its own first-seen order, the chunks' numberings are merged in row order
+/// (which is the global first-seen order), then every chunk renumbers its rows. `None`
+/// when the input is short or no secondary threads are in use.
+fn dense_syms_parallel(s: &[Sym], domain: usize) -> Option<(Vec<u32>, usize)> {
+    let mut ids = vec![0u32; s.len()];
+    let locals = std::sync::Mutex::new(Vec::new());
+    let split = crate::parallel::fill(&mut ids, |c, r, out| {
+        let keys = group::dense_small_into(&s[r], domain, |x| x.id() as usize, out);
+        locals.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((c, keys));
+    });
+    if !split {
+        return None;
+    }
+    let mut locals = locals.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    locals.sort_by_key(|(c, _)| *c);
+    let mut global = vec![u32::MAX; domain];
+    let mut n = 0u32;
+    let remaps: Vec<Vec<u32>> = locals
+        .iter()
+        .map(|(_, keys)| {
+            keys.iter()
+                .map(|&k| {
+                    let slot = &mut global[k];
+                    if *slot == u32::MAX {
+                        *slot = n;
+                        n += 1;
+                    }
+                    *slot
+                })
+                .collect()
+        })
+        .collect();
+    crate::parallel::fill(&mut ids, |c, _, out| {
+        let remap = &remaps[c];
+        for x in out {
+            *x = remap[*x as usize];
+        }
+    });
+    Some((ids, n as usize))
 }
 
 fn norm64(f: f64) -> f64 {
@@ -240,8 +285,13 @@ impl Grouping {
             for (p, &g) in order.iter().enumerate() {
                 rank[g as usize] = p as u32;
             }
-            for g in ids.iter_mut() {
-                *g = rank[*g as usize];
+            let renumber = |ids: &mut [u32]| {
+                for g in ids.iter_mut() {
+                    *g = rank[*g as usize];
+                }
+            };
+            if !crate::parallel::fill(&mut ids, |_, _, out| renumber(out)) {
+                renumber(&mut ids);
             }
         }
         Ok(Grouping { ids, n, keys: kcols, view })
@@ -380,7 +430,7 @@ pub fn fast_aggregates(
             Node::Monad(code, a) => {
                 let kind = agg_of(*code).ok_or(QError::Type)?;
                 if kind == Agg::Count {
-                    longs(agg::count(&g.ids, g.n))
+                    longs(by_chunks(g.ids.len(), |r| agg::count(&g.ids[r], g.n), add_i64))
                 } else {
                     let col = source_col(names, src_cols, a).ok_or(QError::Type)?;
                     one(kind, col, g)?
@@ -390,12 +440,26 @@ pub fn fast_aggregates(
                 let wc = g.column(source_col(names, src_cols, w).ok_or(QError::Type)?)?;
                 let vc = g.column(source_col(names, src_cols, v).ok_or(QError::Type)?)?;
                 let vf = f64s(&vc).ok_or(QError::Type)?;
-                let out = match &wc {
+                let (ids, n) = (&g.ids, g.n);
+                let parts = match &wc {
                     Value::Vector(w) if w.ty() == QType::LONG => {
-                        agg::wavg_i64(w.as_slice::<i64>(), &vf, &g.ids, g.n)
+                        let w = w.as_slice::<i64>();
+                        by_chunks(
+                            ids.len(),
+                            |r| agg::wavg_parts_i64(&w[r.clone()], &vf[r.clone()], &ids[r], n),
+                            agg::combine_parts,
+                        )
                     }
-                    _ => agg::wavg(&f64s(&wc).ok_or(QError::Type)?, &vf, &g.ids, g.n),
+                    _ => {
+                        let w = f64s(&wc).ok_or(QError::Type)?;
+                        by_chunks(
+                            ids.len(),
+                            |r| agg::wavg_parts(&w[r.clone()], &vf[r.clone()], &ids[r], n),
+                            agg::combine_parts,
+                        )
+                    }
                 };
+                let out = agg::wavg_finish(&parts);
                 Value::Vector(Vector::from_vec(QType::FLOAT, out))
             }
             _ => return Err(QError::Type),
@@ -419,35 +483,103 @@ fn one(kind: Agg, col: &Value, g: &Grouping) -> QResult<Value> {
             let c = g.column(col)?;
             let Value::Vector(v) = &c else { return Err(QError::Type) };
             let ty = v.ty();
+            let (ids, n, len) = (&g.ids, g.n, g.ids.len());
+            let max = kind == Agg::Max;
+            // Each aggregate runs per chunk of rows (in parallel when long) and the
+            // chunks' partials combine in row order.
+            let i64s = || v.as_slice::<i64>();
+            let f64s = || v.as_slice::<f64>();
             Ok(match (kind, ty.code()) {
-                (Agg::Sum, 7) => longs(agg::sum_i64(v.as_slice::<i64>(), &g.ids, g.n)),
-                (Agg::Sum, 16) => Value::Vector(Vector::from_vec(
+                (Agg::Sum, 7 | 16) => Value::Vector(Vector::from_vec(
                     ty,
-                    agg::sum_i64(v.as_slice::<i64>(), &g.ids, g.n),
+                    by_chunks(len, |r| agg::sum_i64(&i64s()[r.clone()], &ids[r], n), add_i64),
                 )),
                 (Agg::Sum, 9) => Value::Vector(Vector::from_vec(
                     QType::FLOAT,
-                    agg::sum_f64(v.as_slice::<f64>(), &g.ids, g.n),
+                    by_chunks(len, |r| agg::sum_f64(&f64s()[r.clone()], &ids[r], n), add_f64),
                 )),
                 (Agg::Max | Agg::Min, 7 | 12 | 16) => Value::Vector(Vector::from_vec(
                     ty,
-                    agg::extreme_i64(v.as_slice::<i64>(), &g.ids, g.n, kind == Agg::Max),
+                    by_chunks(
+                        len,
+                        |r| agg::extreme_i64(&i64s()[r.clone()], &ids[r], n, max),
+                        |a: &mut Vec<i64>, b| {
+                            for (x, y) in a.iter_mut().zip(b) {
+                                *x = if max { (*x).max(y) } else { (*x).min(y) };
+                            }
+                        },
+                    ),
                 )),
                 (Agg::Max | Agg::Min, 9) => Value::Vector(Vector::from_vec(
                     QType::FLOAT,
-                    agg::extreme_f64(v.as_slice::<f64>(), &g.ids, g.n, kind == Agg::Max),
+                    by_chunks(
+                        len,
+                        |r| agg::extreme_f64(&f64s()[r.clone()], &ids[r], n, max),
+                        |a: &mut Vec<f64>, b| {
+                            for (x, y) in a.iter_mut().zip(b) {
+                                *x = if max { x.max(y) } else { x.min(y) };
+                            }
+                        },
+                    ),
                 )),
                 (Agg::Avg, 7) => Value::Vector(Vector::from_vec(
                     QType::FLOAT,
-                    agg::avg_i64(v.as_slice::<i64>(), &g.ids, g.n),
+                    agg::avg_finish(&by_chunks(
+                        len,
+                        |r| agg::avg_parts_i64(&i64s()[r.clone()], &ids[r], n),
+                        agg::combine_parts,
+                    )),
                 )),
                 (Agg::Avg, 9) => Value::Vector(Vector::from_vec(
                     QType::FLOAT,
-                    agg::avg_f64(v.as_slice::<f64>(), &g.ids, g.n),
+                    agg::avg_finish(&by_chunks(
+                        len,
+                        |r| agg::avg_parts_f64(&f64s()[r.clone()], &ids[r], n),
+                        agg::combine_parts,
+                    )),
                 )),
                 _ => return Err(QError::Type),
             })
         }
+    }
+}
+
+/// A per-group result over rows `0..len`: `f` of each chunk of rows, split over the
+/// secondary threads when long, the partials merged in row order; `f` of every row
+/// otherwise.
+fn by_chunks<P: Send>(
+    len: usize,
+    f: impl Fn(std::ops::Range<usize>) -> P + Sync,
+    merge: impl Fn(&mut P, P),
+) -> P {
+    match crate::parallel::split(len, &f) {
+        Some(parts) => {
+            let mut it = parts.into_iter();
+            match it.next() {
+                Some(mut acc) => {
+                    for p in it {
+                        merge(&mut acc, p);
+                    }
+                    acc
+                }
+                None => f(0..len),
+            }
+        }
+        None => f(0..len),
+    }
+}
+
+#[expect(clippy::ptr_arg, reason = "a merge step of `by_chunks`: it takes the partial itself")]
+fn add_i64(a: &mut Vec<i64>, b: Vec<i64>) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x = x.wrapping_add(y);
+    }
+}
+
+#[expect(clippy::ptr_arg, reason = "a merge step of `by_chunks`: it takes the partial itself")]
+fn add_f64(a: &mut Vec<f64>, b: Vec<f64>) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
     }
 }
 
@@ -517,7 +649,7 @@ pub fn fast_where(
     let within = Some(*code) == prim::binary_code("within");
     let isin = Some(*code) == prim::binary_code("in");
     let n = v.len();
-    let pick = |f: &dyn Fn(usize) -> bool| -> Vec<i64> { pick_rows(n, rows, f) };
+    let pick = |f: &(dyn Fn(usize) -> bool + Sync)| -> Vec<i64> { pick_rows(n, rows, f) };
     // Rows in view that form one run (as after a binary search on `s#`): scan the slice.
     let run = rows.and_then(|r| match (r.first(), r.last()) {
         (Some(&a), Some(&b)) if b - a + 1 == r.len() as i64 => Some((a as usize, b as usize + 1)),
@@ -608,23 +740,38 @@ pub fn fast_where(
     }
 }
 
-fn pick_rows(n: usize, rows: Option<&[i64]>, f: &dyn Fn(usize) -> bool) -> Vec<i64> {
-    match rows {
-        Some(r) => r.iter().copied().filter(|&x| f(x as usize)).collect(),
-        None => (0..n).filter(|&x| f(x)).map(|x| x as i64).collect(),
+fn pick_rows(n: usize, rows: Option<&[i64]>, f: &(dyn Fn(usize) -> bool + Sync)) -> Vec<i64> {
+    let seq = |range: std::ops::Range<usize>| -> Vec<i64> {
+        match rows {
+            Some(r) => r[range].iter().copied().filter(|&x| f(x as usize)).collect(),
+            None => range.filter(|&x| f(x)).map(|x| x as i64).collect(),
+        }
+    };
+    let len = rows.map_or(n, <[i64]>::len);
+    match crate::parallel::split(len, seq) {
+        Some(parts) => parts.concat(),
+        None => seq(0..len),
     }
 }
 
-/// Positions of the items satisfying `f`, in a tight loop over the slice.
+/// Positions of the items satisfying `f`, in a tight loop over the slice (over the
+/// secondary threads, chunk by chunk, when long).
 #[inline]
-fn scan<T: Copy>(xs: &[T], f: impl Fn(T) -> bool) -> Vec<i64> {
-    let mut out = Vec::new();
-    for (k, &x) in xs.iter().enumerate() {
-        if f(x) {
-            out.push(k as i64);
+fn scan<T: Copy + Sync>(xs: &[T], f: impl Fn(T) -> bool + Sync) -> Vec<i64> {
+    let seq = |r: std::ops::Range<usize>| {
+        let mut out = Vec::new();
+        let base = r.start;
+        for (k, &x) in xs[r].iter().enumerate() {
+            if f(x) {
+                out.push((base + k) as i64);
+            }
         }
+        out
+    };
+    match crate::parallel::split(xs.len(), seq) {
+        Some(parts) => parts.concat(),
+        None => seq(0..xs.len()),
     }
-    out
 }
 
 /// `select first c, last c, count i… by s from t` with one symbol key: first and last

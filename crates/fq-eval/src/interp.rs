@@ -138,6 +138,14 @@ pub struct Interp {
     /// Evaluation stops with 'stack when the native stack pointer goes below this address
     /// (deep nesting of expressions or calls), before the thread's stack overflows.
     stack_floor: usize,
+    /// On a secondary thread (inside `peach`): the main thread's workspace, read-only.
+    /// This interpreter's own `globals` then stay empty.
+    lent: Option<Arc<crate::parallel::Lent>>,
+    /// Secondary threads `peach` and large kernels may use (`\s`).
+    secondaries: usize,
+    /// A secondary thread tried to update a global through a path that cannot signal
+    /// there (`set_global`); the item then fails with `'noupdate`.
+    blocked_update: bool,
     /// The connection being served (`.z.w`, `.z.a`, `.z.u`).
     pub session: crate::host::Session,
     /// The process's command line and host (`.z.x`, `.z.f`, `.z.h`).
@@ -162,9 +170,116 @@ impl Interp {
             qframes: Vec::new(),
             ticks: 0,
             stack_floor: stack_pointer().saturating_sub(DEFAULT_STACK_BYTES),
+            lent: None,
+            secondaries: crate::parallel::start_threads(),
+            blocked_update: false,
             session: crate::host::Session::default(),
             process: crate::host::ProcessInfo::default(),
         }
+    }
+
+    /// A secondary interpreter for one task of a `peach`: reads the lent workspace, may
+    /// use `stack` bytes of the current thread's stack.
+    pub(crate) fn secondary(lent: Arc<crate::parallel::Lent>, stack: usize) -> Interp {
+        let mut w = Interp::new(Box::new(crate::parallel::LentHost(lent.clone())));
+        w.set_stack_limit(stack);
+        w.ns = lent.ns;
+        w.console = lent.console;
+        w.max_depth = lent.max_depth;
+        w.stop = lent.stop.clone();
+        w.fuel = lent.fuel;
+        w.rng = lent.rng;
+        w.session = lent.session.clone();
+        w.process = lent.process.clone();
+        w.secondaries = 0;
+        w.lent = Some(lent);
+        w
+    }
+
+    /// True on a secondary thread (inside `peach`), where globals cannot be updated.
+    pub fn is_secondary(&self) -> bool {
+        self.lent.is_some()
+    }
+
+    /// Secondary threads in use (`\s`).
+    pub fn secondaries(&self) -> usize {
+        self.secondaries
+    }
+
+    /// Use `n` secondary threads (`\s n`); at most [`crate::parallel::max_threads`].
+    pub fn set_secondaries(&mut self, n: usize) {
+        self.secondaries = n.min(crate::parallel::max_threads());
+        crate::parallel::set_degree(self.secondaries);
+    }
+
+    /// Whether a global update was blocked since the last call (and clear it).
+    pub(crate) fn take_blocked_update(&mut self) -> bool {
+        std::mem::take(&mut self.blocked_update)
+    }
+
+    /// Move the globals and the host into a [`crate::parallel::Lent`] for secondary
+    /// interpreters; [`Interp::take_back`] restores them.
+    pub(crate) fn lend(&mut self) -> Arc<crate::parallel::Lent> {
+        let host = std::mem::replace(&mut self.host, Box::new(crate::MemHost::default()));
+        Arc::new(crate::parallel::Lent {
+            globals: std::mem::take(&mut self.globals),
+            host: std::sync::Mutex::new(Some(host)),
+            ns: self.ns,
+            console: self.console,
+            max_depth: self.max_depth,
+            stop: self.stop.clone(),
+            fuel: self.fuel,
+            rng: self.rng,
+            session: self.session.clone(),
+            process: self.process.clone(),
+        })
+    }
+
+    /// Take back what [`Interp::lend`] lent, once every secondary interpreter is gone.
+    pub(crate) fn take_back(&mut self, lent: Arc<crate::parallel::Lent>) {
+        match Arc::try_unwrap(lent) {
+            Ok(l) => {
+                self.globals = l.globals;
+                if let Some(h) =
+                    l.host.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+                {
+                    self.host = h;
+                }
+            }
+            // Unreachable while every secondary interpreter is dropped before the pool's
+            // scope ends; keep the workspace whole regardless.
+            Err(shared) => {
+                self.globals = shared.globals.clone();
+                let mut h = shared.host.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if let Some(h) = h.take() {
+                    self.host = h;
+                }
+            }
+        }
+    }
+
+    /// Assign a global from a primitive (`set`, `@[`x;…]`, `insert`): `'noupdate` on a
+    /// secondary thread.
+    pub(crate) fn assign(&mut self, name: Sym, v: Value) -> QResult<()> {
+        if self.lent.is_some() {
+            return Err(crate::parallel::noupdate());
+        }
+        self.globals.insert(name, v);
+        Ok(())
+    }
+
+    /// A global as reads see it: this interpreter's, else the lent workspace's.
+    #[inline(always)]
+    fn read(&self, s: Sym) -> Option<&Value> {
+        match self.globals.get(&s) {
+            Some(v) => Some(v),
+            None => self.read_lent(s),
+        }
+    }
+
+    #[inline(never)]
+    fn read_lent(&self, s: Sym) -> Option<&Value> {
+        self.lent.as_deref().and_then(|l| l.globals.get(&s))
     }
 
     /// Parse and evaluate q source (one or more statements); the value of the last.
@@ -175,6 +290,7 @@ impl Interp {
     /// Evaluate every statement; the last value, and whether the console shows it (not
     /// after an assignment or an empty statement).
     fn run_source(&mut self, src: &str) -> QResult<(Value, bool)> {
+        let _degree = crate::parallel::Degree::enter(self.secondaries);
         let exprs = fq_syntax::parse(src).map_err(|e| e.to_q())?;
         let mut last = GENERIC_NULL;
         let mut shown = true;
@@ -225,22 +341,32 @@ impl Interp {
 
     /// A global's value.
     pub fn get(&self, name: Sym) -> Option<&Value> {
-        self.globals.get(&name)
+        self.read(name)
     }
 
-    /// Set a global.
+    /// Set a global. (On a secondary thread nothing changes, and the running `peach`
+    /// item fails with `'noupdate`.)
     pub fn set(&mut self, name: Sym, v: Value) {
-        self.globals.insert(name, v);
+        self.set_global(name, v);
     }
 
     /// Set a global the way `name:` at the top level does (qualified by the namespace).
+    /// (On a secondary thread nothing changes, and the running `peach` item fails with
+    /// `'noupdate`.)
     pub fn set_global(&mut self, name: Sym, v: Value) {
+        if self.lent.is_some() {
+            self.blocked_update = true;
+            return;
+        }
         self.globals.insert(name, v);
     }
 
     /// All global names.
     pub fn global_names(&self) -> Vec<Sym> {
         let mut v: Vec<Sym> = self.globals.keys().copied().collect();
+        if let Some(l) = &self.lent {
+            v.extend(l.globals.keys().copied());
+        }
         v.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         v
     }
@@ -260,10 +386,10 @@ impl Interp {
     #[inline(always)]
     fn global_ref(&mut self, s: Sym) -> Option<&Value> {
         if self.ns.is_null() {
-            return self.globals.get(&s);
+            return self.read(s);
         }
         let full = self.in_ns(s);
-        self.globals.get(&full).or_else(|| self.globals.get(&s))
+        self.read(full).or_else(|| self.read(s))
     }
 
     /// `name` qualified by the current namespace (unchanged when it starts with `.`),
@@ -367,6 +493,9 @@ impl Interp {
                 match self.globals.get_mut(s) {
                     Some(slot) => *slot = dup(&x),
                     None => {
+                        if self.lent.is_some() {
+                            return Err(crate::parallel::noupdate().into());
+                        }
                         self.globals.insert(*s, dup(&x));
                     }
                 }
@@ -530,6 +659,9 @@ impl Interp {
                 // primitives can reuse its buffer).
                 let Node::Const(Value::Binary(code)) = **op else { unreachable!() };
                 let v = self.ev(value, fr)?;
+                if self.lent.is_some() {
+                    return Err(crate::parallel::noupdate().into());
+                }
                 let append = Some(code) == fq_value::prim::binary_code(",");
                 let cur = match self.globals.get_mut(s) {
                     Some(slot) => {
@@ -562,6 +694,9 @@ impl Interp {
             }
             Node::Amend { target, indices, op, value } => {
                 let v = self.ev(value, fr)?;
+                if matches!(target, Target::Global(_)) && self.lent.is_some() {
+                    return Err(crate::parallel::noupdate().into());
+                }
                 let idx = match indices {
                     Some(ix) => {
                         let mut out = vec![None; ix.len()];

@@ -4,7 +4,7 @@ use crate::atomic::{collapse, items};
 use crate::interp::Interp;
 use fq_value::{Adverb, QError, QResult, Value};
 
-fn item_list(v: &Value) -> QResult<Vec<Value>> {
+pub(crate) fn item_list(v: &Value) -> QResult<Vec<Value>> {
     match v {
         Value::Dict(d) => items(&d.values).ok_or(QError::Type),
         Value::Table(_) => {
@@ -35,6 +35,10 @@ pub fn apply_derived(
         Adverb::Each => each(i, f, args),
         Adverb::Over => over_scan(i, f, args, false),
         Adverb::Scan => over_scan(i, f, args, true),
+        // `f':` of a unary `f` is each-parallel; of a binary, each-prior.
+        Adverb::EachPrior if args.len() == 1 && i.valence(f) == 1 => {
+            crate::parallel::peach(i, f, one(args))
+        }
         Adverb::EachPrior => prior(i, f, args),
         Adverb::EachRight => {
             let [x, y] = two(args)?;
@@ -128,7 +132,7 @@ fn two(args: Vec<Value>) -> QResult<[Value; 2]> {
     <[Value; 2]>::try_from(args).map_err(|_| QError::Rank)
 }
 
-fn keep_dict(src: &Value, out: Value) -> Value {
+pub(crate) fn keep_dict(src: &Value, out: Value) -> Value {
     match src {
         Value::Dict(d) => Value::dict(d.keys.clone(), out.clone()).unwrap_or(out),
         _ => out,

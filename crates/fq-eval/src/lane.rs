@@ -26,18 +26,25 @@ impl<T: Copy> Lane<'_, T> {
 
 /// Zip two lanes with `f`: an atom when both are atoms, else items (`'length` checked by
 /// the caller).
-pub fn zip<T: Copy, R>(
+/// Long operands are split over the secondary threads (see [`crate::parallel`]).
+pub fn zip<T: Copy + Send + Sync, R: Send>(
     a: &Lane<'_, T>,
     b: &Lane<'_, T>,
-    f: impl Fn(T, T) -> R,
+    f: impl Fn(T, T) -> R + Sync + Send,
 ) -> Result<R, Vec<R>> {
+    use crate::parallel::{map_pairs, map_slice};
     match (a, b) {
         (Lane::Atom(x), Lane::Atom(y)) => Ok(f(*x, *y)),
-        (Lane::Items(xs), Lane::Atom(y)) => Err(xs.iter().map(|&x| f(x, *y)).collect()),
-        (Lane::Atom(x), Lane::Items(ys)) => Err(ys.iter().map(|&y| f(*x, y)).collect()),
-        (Lane::Items(xs), Lane::Items(ys)) => {
-            Err(xs.iter().zip(ys.iter()).map(|(&x, &y)| f(x, y)).collect())
+        (Lane::Items(xs), Lane::Atom(y)) => {
+            Err(map_slice(xs, |&x| f(x, *y))
+                .unwrap_or_else(|| xs.iter().map(|&x| f(x, *y)).collect()))
         }
+        (Lane::Atom(x), Lane::Items(ys)) => {
+            Err(map_slice(ys, |&y| f(*x, y))
+                .unwrap_or_else(|| ys.iter().map(|&y| f(*x, y)).collect()))
+        }
+        (Lane::Items(xs), Lane::Items(ys)) => Err(map_pairs(xs, ys, |&x, &y| f(x, y))
+            .unwrap_or_else(|| xs.iter().zip(ys.iter()).map(|(&x, &y)| f(x, y)).collect())),
     }
 }
 

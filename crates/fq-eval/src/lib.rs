@@ -20,6 +20,7 @@ mod iter;
 mod lane;
 pub mod limits;
 pub mod node;
+pub mod parallel;
 pub mod prims;
 mod ptree;
 mod qsql;

@@ -44,10 +44,35 @@ pub fn command(i: &mut Interp, cmd: &str) -> QResult<Value> {
         Some((n, a)) => (n, a.trim()),
         None => (cmd, ""),
     };
+    if i.is_secondary()
+        && !arg.is_empty()
+        && matches!(
+            name,
+            "c" | "P"
+                | "d"
+                | "l"
+                | "cd"
+                | "e"
+                | "g"
+                | "o"
+                | "p"
+                | "T"
+                | "S"
+                | "W"
+                | "z"
+                | "u"
+                | "x"
+                | "r"
+        )
+    {
+        // Settings are global state: not from a secondary thread.
+        return Err(crate::parallel::noupdate());
+    }
     if let Some(r) = i.host.setting(name, arg) {
         return r;
     }
     match name {
+        "s" => crate::parallel::command(i, arg),
         "c" => {
             if arg.is_empty() {
                 return Ok(Value::Vector(Vector::ints(&[
@@ -138,10 +163,10 @@ pub fn command(i: &mut Interp, cmd: &str) -> QResult<Value> {
             i.host.chdir(arg).map_err(|_| QError::Os)?;
             Ok(GENERIC_NULL)
         }
-        "e" | "g" | "o" | "s" | "p" | "T" | "S" | "W" | "z" | "u" | "x" | "r" => {
+        "e" | "g" | "o" | "p" | "T" | "S" | "W" | "z" | "u" | "x" | "r" => {
             // Recognised settings whose subsystems arrive later: reading gives the default.
             Ok(match name {
-                "e" | "g" | "s" | "p" | "T" | "W" | "z" | "o" => Value::Int(0),
+                "e" | "g" | "p" | "T" | "W" | "z" | "o" => Value::Int(0),
                 _ => GENERIC_NULL,
             })
         }

@@ -97,33 +97,69 @@ pub fn last_row(ids: &[u32], n: usize) -> Vec<u32> {
 
 /// Mean of the non-null longs per group (null when none).
 pub fn avg_i64(vals: &[i64], ids: &[u32], n: usize) -> Vec<f64> {
-    let mut s = vec![0f64; n];
-    let mut c = vec![0u64; n];
-    for (&v, &g) in vals.iter().zip(ids) {
-        if v != NULL_I64 {
-            s[g as usize] += v as f64;
-            c[g as usize] += 1;
-        }
-    }
-    s.iter().zip(&c).map(|(&a, &k)| if k == 0 { f64::NAN } else { a / k as f64 }).collect()
+    avg_finish(&avg_parts_i64(vals, ids, n))
 }
 
 /// Mean of the non-null floats per group (null when none).
 pub fn avg_f64(vals: &[f64], ids: &[u32], n: usize) -> Vec<f64> {
+    avg_finish(&avg_parts_f64(vals, ids, n))
+}
+
+/// Partial means: the sum and count of the non-null items per group. Partials of
+/// consecutive row ranges combine with [`combine_parts`].
+pub fn avg_parts_i64(vals: &[i64], ids: &[u32], n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut s = vec![0f64; n];
-    let mut c = vec![0u64; n];
+    let mut c = vec![0f64; n];
+    for (&v, &g) in vals.iter().zip(ids) {
+        if v != NULL_I64 {
+            s[g as usize] += v as f64;
+            c[g as usize] += 1.0;
+        }
+    }
+    (s, c)
+}
+
+/// [`avg_parts_i64`] for floats.
+pub fn avg_parts_f64(vals: &[f64], ids: &[u32], n: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut s = vec![0f64; n];
+    let mut c = vec![0f64; n];
     for (&v, &g) in vals.iter().zip(ids) {
         if !v.is_nan() {
             s[g as usize] += v;
-            c[g as usize] += 1;
+            c[g as usize] += 1.0;
         }
     }
-    s.iter().zip(&c).map(|(&a, &k)| if k == 0 { f64::NAN } else { a / k as f64 }).collect()
+    (s, c)
+}
+
+/// Means from partial sums and counts (null where the count is 0).
+pub fn avg_finish((s, c): &(Vec<f64>, Vec<f64>)) -> Vec<f64> {
+    s.iter().zip(c).map(|(&a, &k)| if k == 0.0 { f64::NAN } else { a / k }).collect()
+}
+
+/// Add the second partial (sums, counts or weights) into the first, group by group.
+pub fn combine_parts(acc: &mut (Vec<f64>, Vec<f64>), other: (Vec<f64>, Vec<f64>)) {
+    for (a, b) in acc.0.iter_mut().zip(&other.0) {
+        *a += b;
+    }
+    for (a, b) in acc.1.iter_mut().zip(&other.1) {
+        *a += b;
+    }
 }
 
 /// `w wavg v` per group: sum of `w*v` over pairs with neither null, divided by the sum
 /// of those weights.
 pub fn wavg(w: &[f64], v: &[f64], ids: &[u32], n: usize) -> Vec<f64> {
+    wavg_finish(&wavg_parts(w, v, ids, n))
+}
+
+/// [`wavg`] with long weights (nulls skipped, as in [`wavg`]).
+pub fn wavg_i64(w: &[i64], v: &[f64], ids: &[u32], n: usize) -> Vec<f64> {
+    wavg_finish(&wavg_parts_i64(w, v, ids, n))
+}
+
+/// Partial weighted means: `sum w*v` and `sum w` per group ([`combine_parts`]).
+pub fn wavg_parts(w: &[f64], v: &[f64], ids: &[u32], n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut num = vec![0f64; n];
     let mut den = vec![0f64; n];
     for ((&a, &b), &g) in w.iter().zip(v).zip(ids) {
@@ -132,11 +168,11 @@ pub fn wavg(w: &[f64], v: &[f64], ids: &[u32], n: usize) -> Vec<f64> {
             den[g as usize] += a;
         }
     }
-    num.iter().zip(&den).map(|(a, b)| a / b).collect()
+    (num, den)
 }
 
-/// [`wavg`] with long weights (nulls skipped, as in [`wavg`]).
-pub fn wavg_i64(w: &[i64], v: &[f64], ids: &[u32], n: usize) -> Vec<f64> {
+/// [`wavg_parts`] with long weights.
+pub fn wavg_parts_i64(w: &[i64], v: &[f64], ids: &[u32], n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut num = vec![0f64; n];
     let mut den = vec![0f64; n];
     for ((&a, &b), &g) in w.iter().zip(v).zip(ids) {
@@ -146,7 +182,12 @@ pub fn wavg_i64(w: &[i64], v: &[f64], ids: &[u32], n: usize) -> Vec<f64> {
             den[g as usize] += a;
         }
     }
-    num.iter().zip(&den).map(|(a, b)| a / b).collect()
+    (num, den)
+}
+
+/// Weighted means from partials.
+pub fn wavg_finish((num, den): &(Vec<f64>, Vec<f64>)) -> Vec<f64> {
+    num.iter().zip(den).map(|(a, b)| a / b).collect()
 }
 
 #[cfg(test)]

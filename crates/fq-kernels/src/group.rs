@@ -37,6 +37,28 @@ pub fn dense_small_by<K: Copy>(
     (ids, n as usize)
 }
 
+/// [`dense_small_by`] writing the ids into `out` (as long as `keys`); returns the key of
+/// each id, in id order.
+pub fn dense_small_into<K: Copy>(
+    keys: &[K],
+    domain: usize,
+    key: impl Fn(K) -> usize,
+    out: &mut [u32],
+) -> Vec<usize> {
+    let mut map = vec![u32::MAX; domain];
+    let mut seen = Vec::new();
+    for (&k, o) in keys.iter().zip(out.iter_mut()) {
+        let kk = key(k);
+        let slot = &mut map[kk];
+        if *slot == u32::MAX {
+            *slot = seen.len() as u32;
+            seen.push(kk);
+        }
+        *o = *slot;
+    }
+    seen
+}
+
 /// Ids for 64-bit keys through an open-addressing hash table.
 pub fn dense_hash(keys: &[i64]) -> (Vec<u32>, usize) {
     let mut t = Table::new(1024);

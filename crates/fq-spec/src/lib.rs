@@ -116,6 +116,9 @@ pub const FUEL_PER_CASE: u64 = 50_000_000;
 
 /// Run a transcript in a fresh interpreter.
 pub fn run(t: &Transcript) -> Outcome {
+    // Transcripts may turn on up to two secondary threads (`\s 2`, as under `q -s 2`);
+    // interpreters start with none.
+    let _ = fq_eval::parallel::allow_threads(2);
     let mut i = Interp::new(Box::new(MemHost::default()));
     fq_eval::limits::set_ws_limit(1 << 30);
     let mut o = Outcome::default();

@@ -223,7 +223,7 @@ fn with_global(
         let cur =
             i.get(*s).cloned().ok_or_else(|| QError::Undefined(Arc::from(s.name().as_ref())))?;
         let new = f(i, cur)?;
-        i.set(*s, new);
+        i.assign(*s, new)?;
         return Ok(x.clone());
     }
     f(i, x.clone())

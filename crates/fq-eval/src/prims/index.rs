@@ -26,8 +26,9 @@ pub fn gather(v: &Vector, idx: &[i64]) -> Value {
     macro_rules! g {
         ($t:ty, $null:expr) => {{
             let s = v.as_slice::<$t>();
+            let at = |&i: &i64| if i >= 0 && i < n { s[i as usize] } else { $null };
             let out: Vec<$t> =
-                idx.iter().map(|&i| if i >= 0 && i < n { s[i as usize] } else { $null }).collect();
+                crate::parallel::map_slice(idx, at).unwrap_or_else(|| idx.iter().map(at).collect());
             Vector::from_vec(v.ty(), out)
         }};
     }

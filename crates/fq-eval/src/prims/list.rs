@@ -1702,7 +1702,7 @@ pub fn cross(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
 pub fn set(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     match &x {
         Value::Symbol(s) if s.as_bytes().first() != Some(&b':') => {
-            i.set(*s, y);
+            i.assign(*s, y)?;
             Ok(x)
         }
         Value::Symbol(_) => Err(QError::Nyi),

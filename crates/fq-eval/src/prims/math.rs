@@ -185,6 +185,15 @@ fn fold_items(
 
 /// Sum of floats skipping nulls, with independent accumulators so the adds pipeline.
 fn sum_f64(xs: &[f64]) -> f64 {
+    // Over the secondary threads: one partial sum per chunk, added in chunk order (the
+    // last bits may differ from one sequential pass, as in kdb+ with -s).
+    if let Some(parts) = crate::parallel::split(xs.len(), |r| sum_f64_seq(&xs[r])) {
+        return parts.iter().sum();
+    }
+    sum_f64_seq(xs)
+}
+
+fn sum_f64_seq(xs: &[f64]) -> f64 {
     let mut acc = [0.0f64; 8];
     let mut chunks = xs.chunks_exact(8);
     for c in &mut chunks {
@@ -196,6 +205,15 @@ fn sum_f64(xs: &[f64]) -> f64 {
     acc.iter().sum::<f64>() + tail
 }
 
+/// Sum of the non-null longs (wrapping), split over the secondary threads when long.
+fn sum_i64(xs: &[i64]) -> i64 {
+    let seq = |xs: &[i64]| xs.iter().filter(|a| !a.is_null()).fold(0i64, |a, &b| a.wrapping_add(b));
+    match crate::parallel::split(xs.len(), |r| seq(&xs[r])) {
+        Some(parts) => parts.into_iter().fold(0i64, i64::wrapping_add),
+        None => seq(xs),
+    }
+}
+
 /// `sum x`.
 pub fn sum(_: &mut Interp, x: Value) -> QResult<Value> {
     match &x {
@@ -203,9 +221,7 @@ pub fn sum(_: &mut Interp, x: Value) -> QResult<Value> {
             1 | 4 | 5 | 6 | 7 => {
                 let l = lane_i64(&x, Unit::None).ok_or(QError::Type)?;
                 let s = match l {
-                    Lane::Items(xs) => {
-                        xs.iter().filter(|a| !a.is_null()).fold(0i64, |a, &b| a.wrapping_add(b))
-                    }
+                    Lane::Items(xs) => sum_i64(&xs),
                     Lane::Atom(a) => a,
                 };
                 match v.ty().code() {
@@ -215,14 +231,7 @@ pub fn sum(_: &mut Interp, x: Value) -> QResult<Value> {
             }
             8 => Value::Real(v.as_slice::<f32>().iter().filter(|a| !a.is_nan()).sum()),
             9 => Value::Float(sum_f64(v.as_slice::<f64>())),
-            12 | 16 => {
-                let s = v
-                    .as_slice::<i64>()
-                    .iter()
-                    .filter(|a| !a.is_null())
-                    .fold(0i64, |a, &b| a.wrapping_add(b));
-                Value::Timespan(s)
-            }
+            12 | 16 => Value::Timespan(sum_i64(v.as_slice::<i64>())),
             13 | 14 | 17 | 18 | 19 => {
                 let s = v
                     .as_slice::<i32>()

@@ -245,7 +245,7 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ("xkey", table::xkey, None),
     ("xasc", table::xasc, None),
     ("xdesc", table::xdesc, None),
-    ("peach", |i, f, x| crate::iter::apply_derived(i, Adverb::Each, &f, vec![x]), None),
+    ("peach", |i, f, x| crate::parallel::peach(i, &f, x), None),
     ("scov", math::scov, None),
     ("ssr", nyi2, Some(list::ssr)),
     ("xgroup", table::xgroup, None),
