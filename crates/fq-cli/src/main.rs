@@ -69,15 +69,23 @@ OPTIONS:
     -q             quiet: no banner, no prompt
     -c rows cols   console size for display (default 25 80)
     -P digits      float display precision (default 7; 0 for maximum)
-    -p port        listen for IPC/HTTP (arrives with the server; reported and ignored)
+    -p port        listen for kdb+ IPC and HTTP on this TCP port (0W: any free port)
+                   and on the Unix socket /tmp/kx.port (abstract); \\p shows or
+                   changes it. With -p, the end of standard input does not end the
+                   process (it serves until exit or \\\\). See docs/server.md
     -s n           secondary threads (default 0): `peach`/`':` run on n threads, and
                    scans, arithmetic and grouped aggregates on 1M+ rows split across
                    them; \\s shows or lowers it (negative n: taken as threads too)
-    -t ms          timer period for .z.ts (arrives with the server; ignored)
-    -T s           query timeout (arrives with the server; ignored)
+    -t ms          timer: call .z.ts every ms milliseconds (\\t ms at runtime; 0 off)
+    -T s           client query timeout: a query running longer stops with 'stop
     -w MB          workspace limit: past it (process memory, or one value), 'wsfull;
                    default 80% of physical memory
-    -u/-U file     user:password file (arrives with the server; ignored)
+    -u/-U file     password file, one user:password a line (password plain, MD5 or
+                   SHA-1 hex); other logins are refused, HTTP needs basic auth
+    --max-message MB   largest message or HTTP body accepted (default 2048); a larger
+                   sync message gets 'limit and the connection is closed
+    --stall-timeout s  drop a peer that stalls mid-message or mid-handshake (default 60)
+    other args     after the script, unknown arguments are left to it in .z.x
     -l / -L        transaction logging (arrives with storage; ignored)
 
 COMMANDS:
@@ -91,6 +99,7 @@ COMMANDS:
                   --big-endian  with --payload: the payload is big-endian
 
 EXAMPLES:
+    ferroq examples/demo.q -p 5001      (then from q: h:hopen 5001; h\"til 5\")
     echo 'sum til 10' | ferroq -q
     ferroq -q script.q < /dev/null
     ferroq decode --hex 0100000011000000f90100000000000000

@@ -100,6 +100,9 @@ impl Runtime {
         shared.timer_ms.store(config.timer_ms.max(0), Ordering::Relaxed);
         shared.timeout_s.store(config.timeout_s.max(0), Ordering::Relaxed);
         interp.host = Box::new(ServerHost::new(Arc::clone(&shared)));
+        // Kernels read their thread count per thread: publish it on this one.
+        let n = interp.secondaries();
+        interp.set_secondaries(n);
         if let Some(p) = config.port {
             crate::listen(&shared, p)?;
         }
