@@ -8,17 +8,29 @@ use fq_value::{QError, QResult, Value, GENERIC_NULL};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// The host a server process's interpreter runs on.
-#[derive(Debug)]
+/// The host a server process's interpreter runs on: sockets here, everything else
+/// (console, files, clock, shell) from the host it wraps (`NativeHost` in `ferroq`, an
+/// in-memory host in tests).
 pub struct ServerHost {
-    native: NativeHost,
+    native: Box<dyn Host>,
     shared: Arc<Shared>,
 }
 
+impl std::fmt::Debug for ServerHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHost").finish_non_exhaustive()
+    }
+}
+
 impl ServerHost {
-    /// A host over the shared server state.
+    /// A host over the shared server state, on the native host.
     pub fn new(shared: Arc<Shared>) -> ServerHost {
-        ServerHost { native: NativeHost, shared }
+        ServerHost { native: Box::new(NativeHost), shared }
+    }
+
+    /// A host over the shared server state wrapping `inner` for everything but sockets.
+    pub fn wrapping(shared: Arc<Shared>, inner: Box<dyn Host>) -> ServerHost {
+        ServerHost { native: inner, shared }
     }
 }
 
@@ -41,11 +53,17 @@ impl Host for ServerHost {
     fn stderr(&mut self, text: &str) {
         self.native.stderr(text);
     }
+    fn take_output(&mut self) -> Option<String> {
+        self.native.take_output()
+    }
+    fn utc_offset_secs(&mut self) -> i64 {
+        self.native.utc_offset_secs()
+    }
     fn read_file(&mut self, path: &str) -> std::io::Result<Vec<u8>> {
         self.native.read_file(path)
     }
     fn real_files(&self) -> bool {
-        true
+        self.native.real_files()
     }
     fn write_file(&mut self, path: &str, data: &[u8]) -> std::io::Result<()> {
         self.native.write_file(path, data)

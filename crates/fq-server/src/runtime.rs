@@ -92,14 +92,16 @@ fn global(i: &Interp, name: &str) -> Option<Value> {
 }
 
 impl Runtime {
-    /// A runtime on `interp`'s settings; the interpreter gets a [`ServerHost`].
+    /// A runtime on `interp`'s settings; the interpreter's host is wrapped in a
+    /// [`ServerHost`] (sockets added, everything else as before).
     /// Listening starts if `config.port` is set.
     pub fn new(mut interp: Interp, config: &Config) -> std::io::Result<Runtime> {
         let (tx, rx) = mpsc::channel();
         let shared = Arc::new(Shared::new(tx, config.users.clone(), config.limits));
         shared.timer_ms.store(config.timer_ms.max(0), Ordering::Relaxed);
         shared.timeout_s.store(config.timeout_s.max(0), Ordering::Relaxed);
-        interp.host = Box::new(ServerHost::new(Arc::clone(&shared)));
+        let inner = std::mem::replace(&mut interp.host, Box::new(fq_eval::MemHost::default()));
+        interp.host = Box::new(ServerHost::wrapping(Arc::clone(&shared), inner));
         // Kernels read their thread count per thread: publish it on this one.
         let n = interp.secondaries();
         interp.set_secondaries(n);
