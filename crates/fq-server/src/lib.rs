@@ -85,8 +85,8 @@ pub enum Event {
     Open(Arc<Conn>),
     /// A message arrived on a handle (runs `.z.pg` when sync, `.z.ps` when async).
     Msg {
-        /// The connection's handle.
-        handle: i64,
+        /// The connection.
+        conn: Arc<Conn>,
         /// True when the peer waits for a response.
         sync: bool,
         /// The decoded message.

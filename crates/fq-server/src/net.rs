@@ -279,12 +279,59 @@ pub fn register(
     Ok(conn)
 }
 
-/// Read exactly `buf.len()` bytes, first from `pending`.
-fn fill(src: &mut Stream, pending: &mut Vec<u8>, buf: &mut [u8]) -> io::Result<()> {
-    let take = pending.len().min(buf.len());
-    buf[..take].copy_from_slice(&pending[..take]);
-    pending.drain(..take);
-    src.read_exact(&mut buf[take..])
+/// Bytes read from a socket but not consumed yet: one `read` usually brings a whole
+/// small message (header and payload), so a request costs one system call.
+struct Inbuf {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+/// How much one read asks for.
+const READ_CHUNK: usize = 64 << 10;
+
+impl Inbuf {
+    fn new(pending: Vec<u8>) -> Inbuf {
+        Inbuf { buf: pending, start: 0 }
+    }
+
+    /// Fill `out` exactly: buffered bytes first, then the socket (large remainders are
+    /// read straight into `out`).
+    fn read_exact(&mut self, src: &mut Stream, out: &mut [u8]) -> io::Result<()> {
+        let mut done = 0;
+        while done < out.len() {
+            let avail = self.buf.len() - self.start;
+            if avail > 0 {
+                let n = avail.min(out.len() - done);
+                out[done..done + n].copy_from_slice(&self.buf[self.start..self.start + n]);
+                self.start += n;
+                done += n;
+                continue;
+            }
+            let want = out.len() - done;
+            if want >= READ_CHUNK {
+                src.read_exact(&mut out[done..])?;
+                return Ok(());
+            }
+            self.buf.clear();
+            self.start = 0;
+            self.buf.resize(READ_CHUNK, 0);
+            let n = loop {
+                match src.read(&mut self.buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.buf.clear();
+                        return Err(e);
+                    }
+                }
+            };
+            self.buf.truncate(n);
+            if n == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The reader: frames in, events out, until the peer goes away or misbehaves.
@@ -292,9 +339,10 @@ fn read_loop(
     shared: &Arc<Shared>,
     conn: &Arc<Conn>,
     mut src: Stream,
-    mut pending: Vec<u8>,
+    pending: Vec<u8>,
     responses: &mpsc::Sender<Result<Value, QError>>,
 ) {
+    let mut inbuf = Inbuf::new(pending);
     let limits = shared.limits();
     let opts = DecodeOptions {
         max_message: limits.max_message,
@@ -305,7 +353,7 @@ fn read_loop(
         let mut head = [0u8; HEADER_LEN];
         // Between messages a connection may stay idle as long as it likes.
         let _ = src.set_read_timeout(None);
-        if fill(&mut src, &mut pending, &mut head).is_err() {
+        if inbuf.read_exact(&mut src, &mut head).is_err() {
             return;
         }
         let header = match Header::parse(&head, opts.large_messages) {
@@ -331,7 +379,7 @@ fn read_loop(
         msg.resize(header.len as usize, 0);
         // A peer that stops mid-message is dropped after the stall timeout.
         let _ = src.set_read_timeout(Some(limits.stall));
-        if fill(&mut src, &mut pending, &mut msg[HEADER_LEN..]).is_err() {
+        if inbuf.read_exact(&mut src, &mut msg[HEADER_LEN..]).is_err() {
             return;
         }
         let decoded = decode_message(&msg, &opts);
@@ -357,7 +405,8 @@ fn read_loop(
             }
             (t, Payload::Value(v)) => {
                 let sync = t == MsgType::Sync;
-                if shared.events.send(Event::Msg { handle: conn.handle, sync, msg: v }).is_err() {
+                let ev = Event::Msg { conn: Arc::clone(conn), sync, msg: v };
+                if shared.events.send(ev).is_err() {
                     return;
                 }
             }

@@ -23,6 +23,8 @@ pub struct Runtime {
     rx: mpsc::Receiver<Event>,
     watchdog: Arc<Watchdog>,
     console_open: bool,
+    /// `.z.pg` and `.z.ps`, interned once.
+    handlers: [Sym; 2],
 }
 
 /// A cloneable way in: send events, read the shared state.
@@ -111,7 +113,8 @@ impl Runtime {
         let watchdog = Arc::new(Watchdog { deadline: Mutex::new(None), wake: Condvar::new() });
         let (w, stop) = (Arc::clone(&watchdog), Arc::clone(&interp.stop));
         std::thread::Builder::new().name("fq-watchdog".into()).spawn(move || w.run(&stop))?;
-        Ok(Runtime { interp, shared, rx, watchdog, console_open: true })
+        let handlers = [Sym::new(".z.pg"), Sym::new(".z.ps")];
+        Ok(Runtime { interp, shared, rx, watchdog, console_open: true, handlers })
     }
 
     /// A handle for other threads (the console reader).
@@ -211,7 +214,7 @@ impl Runtime {
                     let _ = self.interp.apply(&f, vec![Value::Int(h as i32)]);
                 }
             }
-            Event::Msg { handle, sync, msg } => self.message(handle, sync, msg),
+            Event::Msg { conn, sync, msg } => self.message(&conn, sync, msg),
             Event::Http(req, reply) => {
                 let r = crate::http::respond(self, &req);
                 let _ = reply.send(r);
@@ -226,8 +229,19 @@ impl Runtime {
         h: i64,
         f: impl FnOnce(&mut Interp) -> QResult<T>,
     ) -> QResult<T> {
+        let c = self.shared.conn(h);
+        self.with_conn(h, c.as_ref(), f)
+    }
+
+    /// [`Runtime::with_session`] for a connection already at hand.
+    fn with_conn<T>(
+        &mut self,
+        h: i64,
+        conn: Option<&Arc<crate::Conn>>,
+        f: impl FnOnce(&mut Interp) -> QResult<T>,
+    ) -> QResult<T> {
         let saved = self.interp.session.clone();
-        if let Some(c) = self.shared.conn(h) {
+        if let Some(c) = conn {
             self.interp.session = fq_eval::host::Session { handle: h, addr: c.addr, user: c.user };
         } else {
             self.interp.session.handle = h;
@@ -242,16 +256,15 @@ impl Runtime {
         r
     }
 
-    fn message(&mut self, handle: i64, sync: bool, msg: Value) {
-        let handler = global(&self.interp, if sync { ".z.pg" } else { ".z.ps" });
-        let r = self.with_session(handle, |i| match handler {
+    fn message(&mut self, c: &Arc<crate::Conn>, sync: bool, msg: Value) {
+        let handler = self.interp.get(self.handlers[usize::from(!sync)]).cloned();
+        let r = self.with_conn(c.handle, Some(c), |i| match handler {
             Some(f) => i.apply(&f, vec![msg]),
             None => value_message(i, msg),
         });
-        if !sync {
+        if !sync || c.closed.load(Ordering::Acquire) {
             return;
         }
-        let Some(c) = self.shared.conn(handle) else { return };
         let payload = match r {
             Ok(v) => Payload::Value(v),
             Err(e) => Payload::Error(e),
