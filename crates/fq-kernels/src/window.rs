@@ -144,7 +144,9 @@ pub fn spans(
 /// holds more positions than the group has), so probes are visited in their own order and
 /// the per-group state stays small. While a group's spans never move backwards every
 /// position enters and leaves its deque at most once; a span that moves backwards restarts
-/// its group's deque at the span's start.
+/// its group's deque at the span's start. When the windows are short (together no longer
+/// than twice the values) each is scanned instead: fewer values are read than the deques
+/// would push.
 pub fn extreme<T: Elem>(
     vals: &[T],
     spans: &[Span],
@@ -154,11 +156,31 @@ pub fn extreme<T: Elem>(
     empty: T,
     all_null: T,
 ) -> Vec<T> {
-    if max {
-        extreme_by::<T, true>(vals, spans, group, start, empty, all_null)
-    } else {
-        extreme_by::<T, false>(vals, spans, group, start, empty, all_null)
+    let total: u64 = spans.iter().map(|&(s, e)| u64::from(e.saturating_sub(s))).sum();
+    match (max, total <= 2 * vals.len() as u64) {
+        (true, true) => scan::<T, true>(vals, spans, empty, all_null),
+        (false, true) => scan::<T, false>(vals, spans, empty, all_null),
+        (true, false) => extreme_by::<T, true>(vals, spans, group, start, empty, all_null),
+        (false, false) => extreme_by::<T, false>(vals, spans, group, start, empty, all_null),
     }
+}
+
+fn scan<T: Elem, const MAX: bool>(vals: &[T], spans: &[Span], empty: T, all_null: T) -> Vec<T> {
+    spans
+        .iter()
+        .map(|&(s, e)| {
+            if s >= e {
+                return empty;
+            }
+            let mut acc: Option<T> = None;
+            for &v in &vals[s as usize..e as usize] {
+                if !v.is_null() && acc.is_none_or(|a| if MAX { v > a } else { v < a }) {
+                    acc = Some(v);
+                }
+            }
+            acc.unwrap_or(all_null)
+        })
+        .collect()
 }
 
 fn extreme_by<T: Elem, const MAX: bool>(
@@ -587,6 +609,8 @@ mod tests {
         let grp = [0, 1, 0, 1, 0, NO_GROUP];
         let inf = f64::INFINITY;
         assert_eq!(extreme(&vals, &sp, &grp, &start, false, inf, f64::NAN), vec![1.0, 2.0, 1.0, 2.0, 4.0, inf]);
+        // (short windows are scanned; the deques give the same)
+        assert_eq!(extreme_by::<f64, false>(&vals, &sp, &grp, &start, inf, f64::NAN), vec![1.0, 2.0, 1.0, 2.0, 4.0, inf]);
         let v = [1i32, i32::MIN, 3];
         assert_eq!(first(&v, &[(1, 3), (2, 2)]), vec![i32::MIN, i32::MIN]);
         assert_eq!(last(&v, &[(0, 2), (0, 3)]), vec![i32::MIN, 3]);
