@@ -54,10 +54,13 @@ fn bench(c: &mut Criterion) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let w: Vec<f64> = (1..=SYMS).map(|k| 1.0 / k as f64).collect();
     let total: f64 = w.iter().sum();
-    let cdf: Vec<f64> = w.iter().scan(0.0, |a, x| {
-        *a += x / total;
-        Some(*a)
-    }).collect();
+    let cdf: Vec<f64> = w
+        .iter()
+        .scan(0.0, |a, x| {
+            *a += x / total;
+            Some(*a)
+        })
+        .collect();
     let (qt, qs) = ticks(quotes, &mut rng, &cdf);
     let ask: Vec<f64> = (0..quotes).map(|_| 100.0 + (rng.next() % 1000) as f64 / 100.0).collect();
     let (tt, ts) = ticks(trades, &mut rng, &cdf);
@@ -69,7 +72,14 @@ fn bench(c: &mut Criterion) {
     g.bench_function("sweep", |b| {
         b.iter(|| {
             let w = window::Sorted::check(&qt, true, &lo, &tt).expect("sorted");
-            black_box(window::extreme_sorted(&w, (&ask, &bg, ng), &pg, true, false, (f64::INFINITY, f64::NAN)))
+            black_box(window::extreme_sorted(
+                &w,
+                (&ask, &bg, ng),
+                &pg,
+                true,
+                false,
+                (f64::INFINITY, f64::NAN),
+            ))
         })
     });
     let layout = || {

@@ -17,14 +17,11 @@
 //! fold's identity (`0W`/`-0W` of the type, `0` for `sum`), a window of nothing but nulls
 //! gives the identity for integers and null for floats (as ferroq's `max`/`min` do).
 
-
 /// A window as positions `[start, end)` in the group-ordered layout.
 pub type Span = (u32, u32);
 
 /// An element type with q's null.
 pub trait Elem: Copy + PartialOrd {
-    /// Zero (all bits clear, so zeroed buffers come from the allocator untouched).
-    const ZERO: Self;
     /// q's null of the type.
     const NULL: Self;
     /// True for q's null (`0N`, `0Ni`, NaN).
@@ -32,7 +29,6 @@ pub trait Elem: Copy + PartialOrd {
 }
 
 impl Elem for f64 {
-    const ZERO: f64 = 0.0;
     const NULL: f64 = f64::NAN;
     #[inline]
     fn is_null(self) -> bool {
@@ -41,7 +37,6 @@ impl Elem for f64 {
 }
 
 impl Elem for f32 {
-    const ZERO: f32 = 0.0;
     const NULL: f32 = f32::NAN;
     #[inline]
     fn is_null(self) -> bool {
@@ -50,7 +45,6 @@ impl Elem for f32 {
 }
 
 impl Elem for i64 {
-    const ZERO: i64 = 0;
     const NULL: i64 = i64::MIN;
     #[inline]
     fn is_null(self) -> bool {
@@ -59,7 +53,6 @@ impl Elem for i64 {
 }
 
 impl Elem for i32 {
-    const ZERO: i32 = 0;
     const NULL: i32 = i32::MIN;
     #[inline]
     fn is_null(self) -> bool {
@@ -245,149 +238,6 @@ fn extreme_by<T: Elem, const MAX: bool>(
     out
 }
 
-/// Build times and probe windows in the order [`extreme_sorted`] needs: the build times
-/// ascending, the windows' starts and ends ascending, no window ending before it starts.
-pub struct Sorted<'a> {
-    times: &'a [i64],
-    lo: &'a [i64],
-    hi: &'a [i64],
-}
-
-impl<'a> Sorted<'a> {
-    /// `None` unless the order holds (`times_sorted`: already known, e.g. from `s#`).
-    pub fn check(times: &'a [i64], times_sorted: bool, lo: &'a [i64], hi: &'a [i64]) -> Option<Self> {
-        let ok = lo.len() == hi.len()
-            && (times_sorted || crate::asof::is_sorted(times))
-            && crate::asof::is_sorted(lo)
-            && crate::asof::is_sorted(hi)
-            && lo.iter().zip(hi).fold(true, |a, (l, h)| a & (l <= h));
-        ok.then_some(Sorted { times, lo, hi })
-    }
-}
-
-/// [`extreme`] for the tick-data case, without laying the build rows out by group. One
-/// sweep in time order pushes each build row into its group's monotonic deque as the
-/// windows' ends pass it, and counts the rows their starts have passed; each probe then
-/// drops its group's deque entries older than its window and reads the front. `vals`
-/// and `build_g` (each row's group, `0..ngroups`) run along `w`'s times; `group` along
-/// its windows ([`NO_GROUP`](crate::asof::NO_GROUP): an empty window). Windows are as in
-/// [`spans`] (`prevailing` for `wj`).
-pub fn extreme_sorted<T: Elem>(
-    w: &Sorted<'_>,
-    (vals, build_g, ngroups): (&[T], &[u32], usize),
-    group: &[u32],
-    prevailing: bool,
-    max: bool,
-    (empty, all_null): (T, T),
-) -> Vec<T> {
-    let n = vals.len().min(build_g.len()).min(w.times.len());
-    let build = (&vals[..n], &build_g[..n], &w.times[..n], ngroups);
-    let probe = (group, w.lo, w.hi);
-    if max {
-        sweep::<T, true>(build, probe, prevailing, (empty, all_null))
-    } else {
-        sweep::<T, false>(build, probe, prevailing, (empty, all_null))
-    }
-}
-
-/// Per-group sweep state: the deque `arena[head..tail]` (inside the group's range), rows
-/// pushed so far (at or before `hi`), rows before `lo`, rows at or before `lo`.
-#[derive(Clone, Copy)]
-struct Lane {
-    start: u32,
-    head: u32,
-    tail: u32,
-    pushed: u32,
-    before: u32,
-    upto: u32,
-}
-
-impl Lane {
-    const IDLE: Lane = Lane { start: 0, head: 0, tail: 0, pushed: 0, before: 0, upto: 0 };
-}
-
-fn sweep<T: Elem, const MAX: bool>(
-    (vals, build_g, times, ngroups): (&[T], &[u32], &[i64], usize),
-    (group, lo, hi): (&[u32], &[i64], &[i64]),
-    prevailing: bool,
-    (empty, all_null): (T, T),
-) -> Vec<T> {
-    // A row outside 0..ngroups belongs to no window: its lane is a spare one at the end.
-    let mut lanes = vec![Lane::IDLE; ngroups + 1];
-    let lane = |g: u32| (g as usize).min(ngroups);
-    for &g in build_g {
-        lanes[lane(g)].pushed += 1;
-    }
-    let mut at = 0u32;
-    for l in &mut lanes {
-        (l.start, l.head, l.tail) = (at, at, at);
-        at += std::mem::take(&mut l.pushed);
-    }
-    // Deque entries: value and the row's ordinal within its group.
-    let mut dv = vec![T::ZERO; vals.len()];
-    let mut dord = vec![0u32; vals.len()];
-    let (mut j, mut k, mut m) = (0usize, 0usize, 0usize);
-    let mut out = Vec::with_capacity(group.len());
-    for p in 0..group.len().min(lo.len()).min(hi.len()) {
-        while j < times.len() && times[j] <= hi[p] {
-            let l = &mut lanes[lane(build_g[j])];
-            let v = vals[j];
-            if !v.is_null() {
-                let mut t = l.tail;
-                while t > l.head {
-                    let b = dv[t as usize - 1];
-                    if !(if MAX { b <= v } else { b >= v }) {
-                        break;
-                    }
-                    t -= 1;
-                }
-                if l.head > l.start && l.head - l.start >= t - l.head {
-                    // Slide the live entries back to the range's start (amortised by the
-                    // dead entries skipped), so only a little of the arena is ever touched.
-                    let live = (t - l.head) as usize;
-                    let (h, s) = (l.head as usize, l.start as usize);
-                    dv.copy_within(h..h + live, s);
-                    dord.copy_within(h..h + live, s);
-                    l.head = l.start;
-                    t = l.start + live as u32;
-                }
-                dv[t as usize] = v;
-                dord[t as usize] = l.pushed;
-                l.tail = t + 1;
-            }
-            l.pushed += 1;
-            j += 1;
-        }
-        while k < j && times[k] < lo[p] {
-            lanes[lane(build_g[k])].before += 1;
-            k += 1;
-        }
-        if prevailing {
-            while m < j && times[m] <= lo[p] {
-                lanes[lane(build_g[m])].upto += 1;
-                m += 1;
-            }
-        }
-        let g = group[p] as usize;
-        let Some(l) = lanes[..ngroups].get_mut(g) else {
-            out.push(empty);
-            continue;
-        };
-        // The window's first row (an ordinal within the group): the first at or after lo;
-        // for wj, when no row is at lo, the last before it (the one in force at lo).
-        let first = if prevailing && l.upto == l.before { l.before.saturating_sub(1) } else { l.before };
-        if l.pushed <= first {
-            out.push(empty);
-            continue;
-        }
-        while l.head < l.tail && dord[l.head as usize] < first {
-            l.head += 1;
-        }
-        out.push(if l.head < l.tail { dv[l.head as usize] } else { all_null });
-    }
-    out
-}
-
 /// The first value of each span (null when empty; a null first value stays).
 pub fn first<T: Elem>(vals: &[T], spans: &[Span]) -> Vec<T> {
     spans.iter().map(|&(s, e)| if s < e { vals[s as usize] } else { T::NULL }).collect()
@@ -439,7 +289,15 @@ pub fn sum_i32(vals: &[i32], spans: &[Span]) -> Vec<i32> {
 pub fn sum_f64(vals: &[f64], spans: &[Span]) -> Vec<f64> {
     spans
         .iter()
-        .map(|&(s, e)| if s < e { crate::agg::sum_slice_f64(&vals[s as usize..e as usize]) } else { 0.0 })
+        .map(
+            |&(s, e)| {
+                if s < e {
+                    crate::agg::sum_slice_f64(&vals[s as usize..e as usize])
+                } else {
+                    0.0
+                }
+            },
+        )
         .collect()
 }
 
@@ -534,14 +392,16 @@ mod tests {
         let group = vec![0u32; sp.len()];
         let start = [0u32, 500, 500];
         for max in [false, true] {
-            let (id, null) = if max { (f64::NEG_INFINITY, f64::NAN) } else { (f64::INFINITY, f64::NAN) };
+            let (id, null) =
+                if max { (f64::NEG_INFINITY, f64::NAN) } else { (f64::INFINITY, f64::NAN) };
             let got = extreme(&vals, &sp, &group, &start, max, id, null);
             for (k, &span) in sp.iter().enumerate() {
                 let want = scan(&vals, span, max);
                 assert!(got[k] == want || (got[k].is_nan() && want.is_nan()), "{span:?}");
             }
         }
-        let ints: Vec<i64> = vals.iter().map(|&v| if v.is_nan() { i64::MIN } else { v as i64 }).collect();
+        let ints: Vec<i64> =
+            vals.iter().map(|&v| if v.is_nan() { i64::MIN } else { v as i64 }).collect();
         let got = extreme(&ints, &sp, &group, &start, true, -i64::MAX, -i64::MAX);
         let sums = sum_i64(&ints, &sp);
         for (k, &(s, e)) in sp.iter().enumerate() {
@@ -552,55 +412,6 @@ mod tests {
     }
 
     #[test]
-    fn sweep_matches_spans() {
-        let mut x = 99u64;
-        let mut rnd = |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m
-        };
-        // Build rows in time order (with repeated times) over 3 groups; probes in time
-        // order, some in a group with no rows.
-        let mut t = 0i64;
-        let (mut times, mut bg, mut vals) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..400 {
-            t += rnd(3) as i64;
-            times.push(t);
-            bg.push(rnd(3) as u32);
-            vals.push(if rnd(5) == 0 { i64::MIN } else { rnd(50) as i64 });
-        }
-        let (mut lo, mut hi, mut pg) = (Vec::new(), Vec::new(), Vec::new());
-        let mut c = 0i64;
-        for _ in 0..300 {
-            c += rnd(4) as i64;
-            lo.push(c);
-            hi.push(c + rnd(2) as i64 * 6);
-            pg.push(if rnd(9) == 0 { NO_GROUP } else { rnd(3) as u32 });
-        }
-        // hi must ascend too.
-        for p in 1..hi.len() {
-            hi[p] = hi[p].max(hi[p - 1]);
-        }
-        let (start, rows) = crate::group::rows_by_group(&bg, 3);
-        let gt = gather(&times, &rows);
-        let gv = gather(&vals, &rows);
-        for prevailing in [false, true] {
-            let sp = spans(&gt, &start, &pg, &lo, &hi, prevailing);
-            for max in [false, true] {
-                let id = if max { -i64::MAX } else { i64::MAX };
-                let want = extreme(&gv, &sp, &pg, &start, max, id, 7);
-                let w = Sorted::check(&times, false, &lo, &hi).expect("sorted");
-                let got = extreme_sorted(&w, (&vals, &bg, 3), &pg, prevailing, max, (id, 7));
-                assert_eq!(got, want, "prevailing {prevailing} max {max}");
-            }
-        }
-        let back: Vec<i64> = lo.iter().rev().copied().collect();
-        assert!(Sorted::check(&times, false, &back, &hi).is_none());
-        assert!(Sorted::check(&times, false, &hi, &lo).is_none());
-    }
-
-    #[test]
     fn order_and_ends() {
         // Interleaved groups keep their own deques.
         let vals = [5.0, 1.0, 4.0, 9.0, 2.0, 3.0];
@@ -608,9 +419,15 @@ mod tests {
         let sp = [(0, 2), (3, 5), (1, 3), (4, 6), (2, 3), (0, 0)];
         let grp = [0, 1, 0, 1, 0, NO_GROUP];
         let inf = f64::INFINITY;
-        assert_eq!(extreme(&vals, &sp, &grp, &start, false, inf, f64::NAN), vec![1.0, 2.0, 1.0, 2.0, 4.0, inf]);
+        assert_eq!(
+            extreme(&vals, &sp, &grp, &start, false, inf, f64::NAN),
+            vec![1.0, 2.0, 1.0, 2.0, 4.0, inf]
+        );
         // (short windows are scanned; the deques give the same)
-        assert_eq!(extreme_by::<f64, false>(&vals, &sp, &grp, &start, inf, f64::NAN), vec![1.0, 2.0, 1.0, 2.0, 4.0, inf]);
+        assert_eq!(
+            extreme_by::<f64, false>(&vals, &sp, &grp, &start, inf, f64::NAN),
+            vec![1.0, 2.0, 1.0, 2.0, 4.0, inf]
+        );
         let v = [1i32, i32::MIN, 3];
         assert_eq!(first(&v, &[(1, 3), (2, 2)]), vec![i32::MIN, i32::MIN]);
         assert_eq!(last(&v, &[(0, 2), (0, 3)]), vec![i32::MIN, 3]);

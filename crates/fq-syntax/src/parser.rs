@@ -446,7 +446,15 @@ impl Parser<'_> {
         if kind == QueryKind::Update && cols.is_empty() {
             return err("update", at);
         }
-        Ok(Expr::Query(Box::new(Query { kind, limit, distinct, cols, by, from: from_expr, wheres })))
+        Ok(Expr::Query(Box::new(Query {
+            kind,
+            limit,
+            distinct,
+            cols,
+            by,
+            from: from_expr,
+            wheres,
+        })))
     }
 
     /// One expression filling exactly tokens `a..b`.

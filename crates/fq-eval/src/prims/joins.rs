@@ -637,18 +637,9 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
     let qtv = plain(col(&n2, &c2, tcol)?)?;
     let qtime = time_slice(&qtv)?;
     let (bg, pg, ng) = asof_groups(i, &keys, &n1, &c1, &n2, &c2)?;
-    // Tick data (quotes and windows in time order): min/max in one sweep over the quotes.
-    let qsorted = matches!(&qtv, Value::Vector(x) if x.attr() == fq_value::Attr::Sorted);
-    let sorted = fq_kernels::window::Sorted::check(&qtime, qsorted, &lo, &hi);
-    // Otherwise, and for the other aggregates: the quotes laid out by group, each window
-    // a span of positions (built on first use).
-    let mut layout: Option<(Vec<u32>, Vec<u32>, Vec<fq_kernels::window::Span>)> = None;
-    let make_layout = || {
-        let (start, rows) = fq_kernels::group::rows_by_group(&bg, ng);
-        let times = fq_kernels::window::gather(&qtime, &rows);
-        let spans = fq_kernels::window::spans(&times, &start, &pg, &lo, &hi, prevailing);
-        (start, rows, spans)
-    };
+    let (start, rows) = fq_kernels::group::rows_by_group(&bg, ng);
+    let times = fq_kernels::window::gather(&qtime, &rows);
+    let spans = fq_kernels::window::spans(&times, &start, &pg, &lo, &hi, prevailing);
     let mut names = n1.clone();
     let mut cols = c1.clone();
     for a in aggs {
@@ -658,23 +649,13 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
             cs.iter().map(|v| syms_of(v).map(|s| s[0])).collect::<QResult<_>>()?;
         let name = *cnames.last().ok_or(QError::Length)?;
         let srcs: Vec<&Value> = cnames.iter().map(|&n| col(&n2, &c2, n)).collect::<QResult<_>>()?;
-        if let Some(v) = sorted.as_ref().and_then(|w| window_sorted(f, &srcs, w, (&bg, ng), &pg, prevailing)) {
-            match names.iter().position(|m| *m == name) {
-                Some(p) => cols[p] = v,
-                None => {
-                    names.push(name);
-                    cols.push(v);
-                }
-            }
-            continue;
-        }
-        let (start, rows, spans) = layout.get_or_insert_with(make_layout);
-        let v = match window_fast(f, &srcs, spans, (&pg, start), rows) {
+        let v = match window_fast(f, &srcs, &spans, (&pg, &start), &rows) {
             Some(v) => v,
             None => {
                 let mut out = Vec::with_capacity(nrows);
                 for &(s, e) in spans.iter() {
-                    let rv = longs(rows[s as usize..e as usize].iter().map(|&x| i64::from(x)).collect());
+                    let rv =
+                        longs(rows[s as usize..e as usize].iter().map(|&x| i64::from(x)).collect());
                     let a: Vec<Value> =
                         srcs.iter().map(|c| index1(c, &rv)).collect::<QResult<_>>()?;
                     i.tick()?;
@@ -692,50 +673,6 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
         }
     }
     build(names, cols, k1n)
-}
-
-/// `min`/`max` of one float, real, long or int column over each window in one sweep
-/// over time-ordered quotes (`fq_kernels::window::extreme_sorted`); `None` otherwise.
-fn window_sorted(
-    f: &Value,
-    srcs: &[&Value],
-    w: &fq_kernels::window::Sorted<'_>,
-    (bg, ng): (&[u32], usize),
-    group: &[u32],
-    prevailing: bool,
-) -> Option<Value> {
-    use fq_kernels::window::extreme_sorted as ex;
-    let [Value::Vector(c)] = srcs else { return None };
-    let Value::Unary(code) = f else { return None };
-    let max = match fq_value::prim::unary_name(*code).as_ref() {
-        "max" => true,
-        "min" => false,
-        _ => return None,
-    };
-    let v = match c.ty().code() {
-        9 => {
-            let id = if max { f64::NEG_INFINITY } else { f64::INFINITY };
-            let r = ex(w, (c.as_slice::<f64>(), bg, ng), group, prevailing, max, (id, f64::NAN));
-            Vector::from_vec(QType::FLOAT, r)
-        }
-        8 => {
-            let id = if max { f32::NEG_INFINITY } else { f32::INFINITY };
-            let r = ex(w, (c.as_slice::<f32>(), bg, ng), group, prevailing, max, (id, f32::NAN));
-            Vector::from_vec(QType::REAL, r)
-        }
-        7 => {
-            let id = if max { -i64::MAX } else { i64::MAX };
-            let r = ex(w, (c.as_slice::<i64>(), bg, ng), group, prevailing, max, (id, id));
-            Vector::from_vec(QType::LONG, r)
-        }
-        6 => {
-            let id = if max { -i32::MAX } else { i32::MAX };
-            let r = ex(w, (c.as_slice::<i32>(), bg, ng), group, prevailing, max, (id, id));
-            Vector::from_vec(QType::INT, r)
-        }
-        _ => return None,
-    };
-    Some(Value::Vector(v))
 }
 
 /// `min max sum avg count first last` of one float, real, long or int column over each
