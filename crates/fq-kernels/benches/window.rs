@@ -85,20 +85,22 @@ fn bench(c: &mut Criterion) {
     let layout = || {
         let (start, rows) = group::rows_by_group(&bg, ng);
         let times = window::gather(&qt, &rows);
-        let spans = window::spans(&times, &start, &pg, &lo, &tt, true);
-        (start, rows, spans)
+        let w = window::windows(&times, &start, &pg, (&lo, &tt), true);
+        (rows, w)
     };
     g.bench_function("layout", |b| {
         b.iter(|| {
-            let (start, rows, spans) = layout();
+            let (rows, w) = layout();
             let x = window::gather(&ask, &rows);
-            black_box(window::extreme(&x, &spans, &pg, &start, false, f64::INFINITY, f64::NAN))
+            let r = window::extreme(&x, &w.spans, false, f64::INFINITY, f64::NAN);
+            black_box(window::scatter(&r, &w.order))
         })
     });
     g.bench_function("scan", |b| {
         b.iter(|| {
-            let (_, rows, spans) = layout();
-            let out: Vec<f64> = spans
+            let (rows, w) = layout();
+            let r: Vec<f64> = w
+                .spans
                 .iter()
                 .map(|&(s, e)| {
                     let w = &rows[s as usize..e as usize];
@@ -109,7 +111,7 @@ fn bench(c: &mut Criterion) {
                     }
                 })
                 .collect();
-            black_box(out)
+            black_box(window::scatter(&r, &w.order))
         })
     });
     g.finish();

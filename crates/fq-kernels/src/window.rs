@@ -3,12 +3,15 @@
 //! The build rows are laid out group by group (`group::rows_by_group`: group `g` holds
 //! positions `start[g]..start[g+1]`, in table order), and each build column is gathered
 //! into that layout, so every probe's window is one contiguous run of positions, a
-//! [`Span`] `[s, e)`. The aggregates then read runs of plain slices:
+//! [`Span`] `[s, e)`. The probes are visited group by group too ([`Windows`]), so the
+//! ends are found and the runs read in memory order, and each result is written back to
+//! its probe once ([`scatter`]).
 //!
-//! - `min`/`max` keep a monotonic deque per group: when a group's probes come in time
-//!   order both ends of its spans never move backwards, and each position enters and
-//!   leaves the deque at most once. A span that moves backwards restarts its group's
-//!   deque, so any order is correct and only the monotone case is O(1) amortised.
+//! - `min`/`max`: when a group's probes come in time order both ends of its spans never
+//!   move backwards, and a monotonic deque gives each window's extreme with every
+//!   position entering and leaving it at most once; a span that moves backwards restarts
+//!   the deque, so any order is correct. Short windows (together no longer than twice the
+//!   values) are scanned instead, which reads fewer values than the deque would push.
 //! - integer `sum` is a difference of wrapping prefix sums (exact); float `sum` adds each
 //!   run exactly as `sum` does (8 lanes), since differences of float prefix sums round
 //!   differently; `count`, `first`, `last` read the span's ends.
@@ -65,96 +68,113 @@ pub fn gather<T: Copy>(vals: &[T], rows: &[u32]) -> Vec<T> {
     rows.iter().map(|&r| vals[r as usize]).collect()
 }
 
-/// Each probe's window as a span of the group-ordered build `times` (ascending within
-/// each group). Probe `p` belongs to group `group[p]` ([`NO_GROUP`](crate::asof::NO_GROUP): an empty window) and
-/// its window holds the times in `[lo[p], hi[p]]`; with `prevailing` (`wj`) it also holds
-/// the last time before `lo[p]` when no time equals `lo[p]` (the quote in force when the
-/// window opens). When `lo` and `hi` are both in ascending order one forward cursor per
-/// group finds the ends; otherwise a binary search per probe.
-pub fn spans(
+/// The probes' windows, visited group by group: `spans[k]` is the window of probe
+/// `order[k]`.
+pub struct Windows {
+    /// Probes by group (stable), probes of no group last.
+    pub order: Vec<u32>,
+    /// Each visited probe's window, as positions in the group-ordered layout.
+    pub spans: Vec<Span>,
+}
+
+/// Each probe's window over the group-ordered build `times` (ascending within each
+/// group). Probe `p` belongs to group `group[p]` (outside `0..ngroups`, e.g.
+/// [`NO_GROUP`](crate::asof::NO_GROUP): an empty window) and its window holds the times
+/// in `[lo[p], hi[p]]`; with `prevailing` (`wj`) it also holds the last time before
+/// `lo[p]` when no time equals `lo[p]` (the quote in force when the window opens). Each
+/// group's ends are found by cursors that step forward (a binary search for long steps
+/// and for steps back), so time-ordered probes cost one pass over each group's times.
+pub fn windows(
     times: &[i64],
     start: &[u32],
     group: &[u32],
-    lo: &[i64],
-    hi: &[i64],
+    (lo, hi): (&[i64], &[i64]),
     prevailing: bool,
-) -> Vec<Span> {
+) -> Windows {
     let ng = start.len().saturating_sub(1);
     let n = group.len().min(lo.len()).min(hi.len());
-    let mut out = Vec::with_capacity(n);
-    let finish = |s: u32, e: u32, g: usize, l: i64| -> Span {
-        let mut s = s;
-        if prevailing && s > start[g] && (s == start[g + 1] || times[s as usize] > l) {
-            s -= 1;
+    let bucket = |g: u32| (g as usize).min(ng);
+    let mut first = vec![0u32; ng + 2];
+    for &g in &group[..n] {
+        first[bucket(g) + 1] += 1;
+    }
+    for b in 0..=ng {
+        first[b + 1] += first[b];
+    }
+    // The windows' ends move to visit order with the probes (scattered stores, so the
+    // searches below read them in order).
+    let mut fill = first.clone();
+    let mut order = vec![0u32; n];
+    let (mut vlo, mut vhi) = (vec![0i64; n], vec![0i64; n]);
+    for (p, &g) in group[..n].iter().enumerate() {
+        let f = &mut fill[bucket(g)];
+        let k = *f as usize;
+        order[k] = p as u32;
+        vlo[k] = lo[p];
+        vhi[k] = hi[p];
+        *f += 1;
+    }
+    let mut spans = Vec::with_capacity(n);
+    for g in 0..ng {
+        let a = start[g];
+        let run = &times[a as usize..start[g + 1] as usize];
+        let (mut cl, mut ch) = (0usize, 0usize);
+        let (mut pl, mut ph) = (i64::MIN, i64::MIN);
+        for k in first[g] as usize..first[g + 1] as usize {
+            let (l, h) = (vlo[k], vhi[k]);
+            cl = seek(run, cl, l < pl, |t| t < l);
+            ch = seek(run, ch, h < ph, |t| t <= h);
+            (pl, ph) = (l, h);
+            let mut s = cl;
+            if prevailing && s > 0 && (s == run.len() || run[s] > l) {
+                s -= 1;
+            }
+            let (s, e) = (a + s as u32, a + ch as u32);
+            spans.push((s, e.max(s)));
         }
-        (s, e.max(s))
-    };
-    if crate::asof::is_sorted(&lo[..n]) && crate::asof::is_sorted(&hi[..n]) {
-        let mut cur_lo: Vec<u32> = start[..ng].to_vec();
-        let mut cur_hi = cur_lo.clone();
-        for p in 0..n {
-            let g = group[p] as usize;
-            if g >= ng {
-                out.push((0, 0));
-                continue;
-            }
-            let end = start[g + 1];
-            let (l, h) = (lo[p], hi[p]);
-            let c = &mut cur_lo[g];
-            while *c < end && times[*c as usize] < l {
-                *c += 1;
-            }
-            let s = *c;
-            let c = &mut cur_hi[g];
-            while *c < end && times[*c as usize] <= h {
-                *c += 1;
-            }
-            out.push(finish(s, *c, g, l));
+    }
+    spans.resize(n, (0, 0));
+    Windows { order, spans }
+}
+
+/// The first position of `run` (ascending) at which `before` fails, from a cursor `cur`
+/// where it held (`back`: the key moved backwards, so search from the start): a few
+/// steps forward, then a binary search.
+fn seek(run: &[i64], cur: usize, back: bool, before: impl Fn(i64) -> bool) -> usize {
+    if back {
+        return run.partition_point(|&t| before(t));
+    }
+    let mut c = cur;
+    for _ in 0..8 {
+        match run.get(c) {
+            Some(&t) if before(t) => c += 1,
+            _ => return c,
         }
-    } else {
-        for p in 0..n {
-            let g = group[p] as usize;
-            if g >= ng {
-                out.push((0, 0));
-                continue;
-            }
-            let (a, b) = (start[g], start[g + 1]);
-            let run = &times[a as usize..b as usize];
-            let s = a + run.partition_point(|&t| t < lo[p]) as u32;
-            let e = a + run.partition_point(|&t| t <= hi[p]) as u32;
-            out.push(finish(s, e, g, lo[p]));
+    }
+    c + run[c.min(run.len())..].partition_point(|&t| before(t))
+}
+
+/// Results in visit order back in probe order: `out[order[k]] = vals[k]`.
+pub fn scatter<T: Copy>(vals: &[T], order: &[u32]) -> Vec<T> {
+    let Some(&v0) = vals.first() else { return Vec::new() };
+    let mut out = vec![v0; vals.len()];
+    for (&p, &v) in order.iter().zip(vals) {
+        if let Some(o) = out.get_mut(p as usize) {
+            *o = v;
         }
     }
     out
 }
 
-/// Minimum (`max` false) or maximum of the non-null `vals` in each span. Probe `p`'s span
-/// lies in group `group[p]`'s positions `start[g]..start[g+1]` (or is empty). `empty`: the
-/// result of an empty span; `all_null`: of a span holding only nulls.
-///
-/// Each group keeps a monotonic deque of positions whose values strictly improve from
-/// back to front, stored inside the group's own range of one arena (a group's deque never
-/// holds more positions than the group has), so probes are visited in their own order and
-/// the per-group state stays small. While a group's spans never move backwards every
-/// position enters and leaves its deque at most once; a span that moves backwards restarts
-/// its group's deque at the span's start. When the windows are short (together no longer
-/// than twice the values) each is scanned instead: fewer values are read than the deques
-/// would push.
-pub fn extreme<T: Elem>(
-    vals: &[T],
-    spans: &[Span],
-    group: &[u32],
-    start: &[u32],
-    max: bool,
-    empty: T,
-    all_null: T,
-) -> Vec<T> {
+/// Minimum (`max` false) or maximum of the non-null `vals` in each span (see the module
+/// notes). `empty`: the result of an empty span; `all_null`: of a span of nulls.
+pub fn extreme<T: Elem>(vals: &[T], spans: &[Span], max: bool, empty: T, all_null: T) -> Vec<T> {
     let total: u64 = spans.iter().map(|&(s, e)| u64::from(e.saturating_sub(s))).sum();
     match (max, total <= 2 * vals.len() as u64) {
         (true, true) => scan::<T, true>(vals, spans, empty, all_null),
         (false, true) => scan::<T, false>(vals, spans, empty, all_null),
-        (true, false) => extreme_by::<T, true>(vals, spans, group, start, empty, all_null),
-        (false, false) => extreme_by::<T, false>(vals, spans, group, start, empty, all_null),
+        (true, false) => extreme_by::<T, true>(vals, spans, empty, all_null),
+        (false, false) => extreme_by::<T, false>(vals, spans, empty, all_null),
     }
 }
 
@@ -179,61 +199,56 @@ fn scan<T: Elem, const MAX: bool>(vals: &[T], spans: &[Span], empty: T, all_null
 fn extreme_by<T: Elem, const MAX: bool>(
     vals: &[T],
     spans: &[Span],
-    group: &[u32],
-    start: &[u32],
     empty: T,
     all_null: T,
 ) -> Vec<T> {
-    let ng = start.len().saturating_sub(1);
-    let mut out = vec![empty; spans.len()];
-    let mut arena = vec![0u32; vals.len()];
-    // Per group: deque `arena[head..tail]`, next position to enter, previous span.
-    let mut head: Vec<u32> = start[..ng].to_vec();
-    let mut tail = head.clone();
-    let mut next = head.clone();
-    let mut prev: Vec<Span> = head.iter().map(|&s| (s, s)).collect();
-    for (p, (&(s, e), &g)) in spans.iter().zip(group).enumerate() {
-        let g = g as usize;
-        if s >= e || g >= ng {
+    let mut out = Vec::with_capacity(spans.len());
+    // Positions whose values strictly improve from back to front: `dq[head..]`.
+    let mut dq: Vec<u32> = Vec::new();
+    let mut head = 0usize;
+    // Next position to enter, and the previous span.
+    let mut next = 0u32;
+    let (mut prev_s, mut prev_e) = (0u32, 0u32);
+    for &(s, e) in spans {
+        if s >= e {
+            out.push(empty);
             continue;
         }
-        let (ps, pe) = prev[g];
-        let (mut h, mut t, mut nx) = (head[g], tail[g], next[g]);
-        if s < ps || e < pe || nx < s {
+        if s < prev_s || e < prev_e || next < s {
             // Moved backwards (or past everything entered so far): start afresh at `s`.
-            h = start[g];
-            t = h;
-            nx = s;
+            dq.clear();
+            head = 0;
+            next = s;
         }
-        prev[g] = (s, e);
-        while nx < e {
-            let v = vals[nx as usize];
+        (prev_s, prev_e) = (s, e);
+        while next < e {
+            let v = vals[next as usize];
             if !v.is_null() {
-                while t > h {
-                    let b = vals[arena[t as usize - 1] as usize];
-                    let dominated = if MAX { b <= v } else { b >= v };
-                    if !dominated {
+                while dq.len() > head {
+                    let b = vals[dq[dq.len() - 1] as usize];
+                    if !(if MAX { b <= v } else { b >= v }) {
                         break;
                     }
-                    t -= 1;
+                    dq.pop();
                 }
-                arena[t as usize] = nx;
-                t += 1;
+                dq.push(next);
             }
-            nx += 1;
+            next += 1;
         }
-        while h < t && arena[h as usize] < s {
-            h += 1;
+        while head < dq.len() && dq[head] < s {
+            head += 1;
         }
-        if h == t {
-            // Nothing live: reuse the range from its start.
-            h = start[g];
-            t = h;
-            out[p] = all_null;
-        } else {
-            out[p] = vals[arena[h as usize] as usize];
+        out.push(match dq.get(head) {
+            Some(&k) => vals[k as usize],
+            None => all_null,
+        });
+        if head == dq.len() {
+            dq.clear();
+            head = 0;
+        } else if head > 4096 && head * 2 > dq.len() {
+            dq.drain(..head);
+            head = 0;
         }
-        (head[g], tail[g], next[g]) = (h, t, nx);
     }
     out
 }
@@ -327,7 +342,7 @@ mod tests {
     use crate::asof::NO_GROUP;
 
     /// Direct scan, the reference.
-    fn scan(vals: &[f64], (s, e): Span, max: bool) -> f64 {
+    fn reference(vals: &[f64], (s, e): Span, max: bool) -> f64 {
         if s >= e {
             return if max { f64::NEG_INFINITY } else { f64::INFINITY };
         }
@@ -339,8 +354,13 @@ mod tests {
         }
     }
 
+    /// The windows in probe order.
+    fn by_probe(w: &Windows) -> Vec<Span> {
+        scatter(&w.spans, &w.order)
+    }
+
     #[test]
-    fn spans_with_and_without_prevailing() {
+    fn windows_with_and_without_prevailing() {
         // group 0: times 1 3 5 7; group 1: times 2 4
         let times = [1, 3, 5, 7, 2, 4];
         let start = [0, 4, 6];
@@ -349,20 +369,20 @@ mod tests {
         let hi = [5, 6, 6, 9, 9];
         let wj = vec![(0, 3), (1, 3), (4, 6), (0, 0), (3, 4)];
         let wj1 = vec![(1, 3), (1, 3), (5, 6), (0, 0), (4, 4)];
-        assert_eq!(spans(&times, &start, &group, &lo, &hi, true), wj);
-        assert_eq!(spans(&times, &start, &group, &lo, &hi, false), wj1);
-        // The same windows out of order take the binary-search path.
+        let w = windows(&times, &start, &group, (&lo, &hi), true);
+        assert_eq!(w.order, vec![0, 1, 4, 2, 3]);
+        assert_eq!(by_probe(&w), wj);
+        assert_eq!(by_probe(&windows(&times, &start, &group, (&lo, &hi), false)), wj1);
+        // The same windows out of order: the cursors search back.
         let back = |v: &[i64]| v.iter().rev().copied().collect::<Vec<i64>>();
         let rgroup: Vec<u32> = group.iter().rev().copied().collect();
-        let mut rev = spans(&times, &start, &rgroup, &back(&lo), &back(&hi), true);
+        let mut rev = by_probe(&windows(&times, &start, &rgroup, (&back(&lo), &back(&hi)), true));
         rev.reverse();
         assert_eq!(rev, wj);
-        // Unsorted windows take the binary-search path and agree.
-        let (lo2, hi2) = ([8, 2, 3], [9, 5, 6]);
-        assert_eq!(
-            spans(&times, &start, &[0, 0, 0], &lo2, &hi2, true),
-            vec![(3, 4), (0, 3), (1, 3)]
-        );
+        // Long steps forward take the binary search.
+        let times: Vec<i64> = (0..100).collect();
+        let w = windows(&times, &[0, 100], &[0, 0], (&[1, 50], &[2, 90]), false);
+        assert_eq!(w.spans, vec![(1, 3), (50, 91)]);
     }
 
     #[test]
@@ -388,21 +408,24 @@ mod tests {
             let a = rnd(500) as u32;
             sp.push((a, (a + rnd(20) as u32).min(500)));
         }
-        // Two groups over the same values: group 0 holds positions 0..500, group 1 none.
-        let group = vec![0u32; sp.len()];
-        let start = [0u32, 500, 500];
         for max in [false, true] {
-            let (id, null) =
-                if max { (f64::NEG_INFINITY, f64::NAN) } else { (f64::INFINITY, f64::NAN) };
-            let got = extreme(&vals, &sp, &group, &start, max, id, null);
+            let id = if max { f64::NEG_INFINITY } else { f64::INFINITY };
+            let deque = if max {
+                extreme_by::<f64, true>(&vals, &sp, id, f64::NAN)
+            } else {
+                extreme_by::<f64, false>(&vals, &sp, id, f64::NAN)
+            };
+            let scanned = extreme(&vals, &sp[..50], max, id, f64::NAN);
             for (k, &span) in sp.iter().enumerate() {
-                let want = scan(&vals, span, max);
-                assert!(got[k] == want || (got[k].is_nan() && want.is_nan()), "{span:?}");
+                let want = reference(&vals, span, max);
+                let same = |g: f64| g == want || (g.is_nan() && want.is_nan());
+                assert!(same(deque[k]), "{span:?}");
+                assert!(k >= 50 || same(scanned[k]), "{span:?}");
             }
         }
         let ints: Vec<i64> =
             vals.iter().map(|&v| if v.is_nan() { i64::MIN } else { v as i64 }).collect();
-        let got = extreme(&ints, &sp, &group, &start, true, -i64::MAX, -i64::MAX);
+        let got = extreme(&ints, &sp, true, -i64::MAX, -i64::MAX);
         let sums = sum_i64(&ints, &sp);
         for (k, &(s, e)) in sp.iter().enumerate() {
             let w = ints[s as usize..e as usize].iter().filter(|&&v| v != i64::MIN);
@@ -412,22 +435,7 @@ mod tests {
     }
 
     #[test]
-    fn order_and_ends() {
-        // Interleaved groups keep their own deques.
-        let vals = [5.0, 1.0, 4.0, 9.0, 2.0, 3.0];
-        let start = [0, 3, 6];
-        let sp = [(0, 2), (3, 5), (1, 3), (4, 6), (2, 3), (0, 0)];
-        let grp = [0, 1, 0, 1, 0, NO_GROUP];
-        let inf = f64::INFINITY;
-        assert_eq!(
-            extreme(&vals, &sp, &grp, &start, false, inf, f64::NAN),
-            vec![1.0, 2.0, 1.0, 2.0, 4.0, inf]
-        );
-        // (short windows are scanned; the deques give the same)
-        assert_eq!(
-            extreme_by::<f64, false>(&vals, &sp, &grp, &start, inf, f64::NAN),
-            vec![1.0, 2.0, 1.0, 2.0, 4.0, inf]
-        );
+    fn ends_and_sums() {
         let v = [1i32, i32::MIN, 3];
         assert_eq!(first(&v, &[(1, 3), (2, 2)]), vec![i32::MIN, i32::MIN]);
         assert_eq!(last(&v, &[(0, 2), (0, 3)]), vec![i32::MIN, 3]);
@@ -435,5 +443,6 @@ mod tests {
         assert_eq!(sum_i32(&v, &[(0, 3), (1, 2)]), vec![4, 0]);
         assert_eq!(avg(&v, &[(0, 3), (1, 2)], f64::from)[0], 2.0);
         assert_eq!(gather(&[10, 20, 30], &[2, 0]), vec![30, 10]);
+        assert_eq!(scatter(&[7, 8, 9], &[2, 0, 1]), vec![8, 9, 7]);
     }
 }

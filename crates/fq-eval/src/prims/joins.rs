@@ -639,7 +639,7 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
     let (bg, pg, ng) = asof_groups(i, &keys, &n1, &c1, &n2, &c2)?;
     let (start, rows) = fq_kernels::group::rows_by_group(&bg, ng);
     let times = fq_kernels::window::gather(&qtime, &rows);
-    let spans = fq_kernels::window::spans(&times, &start, &pg, &lo, &hi, prevailing);
+    let w = fq_kernels::window::windows(&times, &start, &pg, (&lo, &hi), prevailing);
     let mut names = n1.clone();
     let mut cols = c1.clone();
     for a in aggs {
@@ -649,11 +649,13 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
             cs.iter().map(|v| syms_of(v).map(|s| s[0])).collect::<QResult<_>>()?;
         let name = *cnames.last().ok_or(QError::Length)?;
         let srcs: Vec<&Value> = cnames.iter().map(|&n| col(&n2, &c2, n)).collect::<QResult<_>>()?;
-        let v = match window_fast(f, &srcs, &spans, (&pg, &start), &rows) {
+        let v = match window_fast(f, &srcs, &w, &rows) {
             Some(v) => v,
             None => {
+                // Each window's values through `f`, in row order.
+                let spans = fq_kernels::window::scatter(&w.spans, &w.order);
                 let mut out = Vec::with_capacity(nrows);
-                for &(s, e) in spans.iter() {
+                for &(s, e) in &spans {
                     let rv =
                         longs(rows[s as usize..e as usize].iter().map(|&x| i64::from(x)).collect());
                     let a: Vec<Value> =
@@ -681,23 +683,25 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
 fn window_fast(
     f: &Value,
     srcs: &[&Value],
-    spans: &[fq_kernels::window::Span],
-    (group, start): (&[u32], &[u32]),
+    w: &fq_kernels::window::Windows,
     rows: &[u32],
 ) -> Option<Value> {
     use fq_kernels::window as win;
+    let spans = &w.spans[..];
     let [Value::Vector(c)] = srcs else { return None };
     let Value::Unary(code) = f else { return None };
     let name = fq_value::prim::unary_name(*code);
     let op = name.as_ref();
     if op == "#:" {
-        return Some(Value::Vector(Vector::from_vec(QType::LONG, win::count(spans))));
+        let r = win::scatter(&win::count(spans), &w.order);
+        return Some(Value::Vector(Vector::from_vec(QType::LONG, r)));
     }
     if !matches!(op, "max" | "min" | "sum" | "avg" | "*:" | "last") {
         return None;
     }
-    fn vec<E: fq_value::Elem>(t: QType, v: Vec<E>) -> Option<Value> {
-        Some(Value::Vector(Vector::from_vec(t, v)))
+    // Results come in visit order (group by group); each goes back to its row.
+    fn vec<E: fq_value::Elem + Copy>(t: QType, v: Vec<E>, order: &[u32]) -> Option<Value> {
+        Some(Value::Vector(Vector::from_vec(t, fq_kernels::window::scatter(&v, order))))
     }
     // Empty windows give the fold's identity; windows of nulls give null for floats
     // (as `max`/`min` do) and the identity for integers.
@@ -705,50 +709,50 @@ fn window_fast(
         9 => {
             let x = win::gather(c.as_slice::<f64>(), rows);
             let r = match op {
-                "max" => win::extreme(&x, spans, group, start, true, f64::NEG_INFINITY, f64::NAN),
-                "min" => win::extreme(&x, spans, group, start, false, f64::INFINITY, f64::NAN),
+                "max" => win::extreme(&x, spans, true, f64::NEG_INFINITY, f64::NAN),
+                "min" => win::extreme(&x, spans, false, f64::INFINITY, f64::NAN),
                 "sum" => win::sum_f64(&x, spans),
                 "avg" => win::avg(&x, spans, |v| v),
                 "*:" => win::first(&x, spans),
                 _ => win::last(&x, spans),
             };
-            vec(QType::FLOAT, r)
+            vec(QType::FLOAT, r, &w.order)
         }
         8 => {
             let x = win::gather(c.as_slice::<f32>(), rows);
             let r = match op {
-                "max" => win::extreme(&x, spans, group, start, true, f32::NEG_INFINITY, f32::NAN),
-                "min" => win::extreme(&x, spans, group, start, false, f32::INFINITY, f32::NAN),
-                "avg" => return vec(QType::FLOAT, win::avg(&x, spans, f64::from)),
+                "max" => win::extreme(&x, spans, true, f32::NEG_INFINITY, f32::NAN),
+                "min" => win::extreme(&x, spans, false, f32::INFINITY, f32::NAN),
+                "avg" => return vec(QType::FLOAT, win::avg(&x, spans, f64::from), &w.order),
                 "*:" => win::first(&x, spans),
                 "last" => win::last(&x, spans),
                 _ => return None,
             };
-            vec(QType::REAL, r)
+            vec(QType::REAL, r, &w.order)
         }
         7 => {
             let x = win::gather(c.as_slice::<i64>(), rows);
             let r = match op {
-                "max" => win::extreme(&x, spans, group, start, true, -i64::MAX, -i64::MAX),
-                "min" => win::extreme(&x, spans, group, start, false, i64::MAX, i64::MAX),
+                "max" => win::extreme(&x, spans, true, -i64::MAX, -i64::MAX),
+                "min" => win::extreme(&x, spans, false, i64::MAX, i64::MAX),
                 "sum" => win::sum_i64(&x, spans),
-                "avg" => return vec(QType::FLOAT, win::avg(&x, spans, |v| v as f64)),
+                "avg" => return vec(QType::FLOAT, win::avg(&x, spans, |v| v as f64), &w.order),
                 "*:" => win::first(&x, spans),
                 _ => win::last(&x, spans),
             };
-            vec(QType::LONG, r)
+            vec(QType::LONG, r, &w.order)
         }
         6 => {
             let x = win::gather(c.as_slice::<i32>(), rows);
             let r = match op {
-                "max" => win::extreme(&x, spans, group, start, true, -i32::MAX, -i32::MAX),
-                "min" => win::extreme(&x, spans, group, start, false, i32::MAX, i32::MAX),
+                "max" => win::extreme(&x, spans, true, -i32::MAX, -i32::MAX),
+                "min" => win::extreme(&x, spans, false, i32::MAX, i32::MAX),
                 "sum" => win::sum_i32(&x, spans),
-                "avg" => return vec(QType::FLOAT, win::avg(&x, spans, f64::from)),
+                "avg" => return vec(QType::FLOAT, win::avg(&x, spans, f64::from), &w.order),
                 "*:" => win::first(&x, spans),
                 _ => win::last(&x, spans),
             };
-            vec(QType::INT, r)
+            vec(QType::INT, r, &w.order)
         }
         _ => None,
     }
