@@ -2,10 +2,10 @@
 //! on tick-shaped data: 1,000,000 quotes and 200,000 trades (10M / 2M with `FQ_WJ_BIG`
 //! set) over 1,000 symbols with Zipf activity, both in time order. Compares, in the same run:
 //!
-//! - `sweep`: `extreme_sorted`, one pass over the time-ordered quotes;
-//! - `layout`: quotes laid out by group (`rows_by_group`, `gather`), `spans`, `extreme`
-//!   (the path for unordered input and the other aggregates);
-//! - `scan`: the same spans, each window scanned directly (the old kernel).
+//! - `layout`: quotes laid out by group (`rows_by_group`, `gather`), `windows`,
+//!   `extreme`, `scatter` (what `wj` runs);
+//! - `scan`: the same windows, each scanned through the row lists without gathering
+//!   (the previous kernel's reads).
 //!
 //! `cargo bench -p fq-kernels --bench window`
 
@@ -69,19 +69,6 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group(format!("wj_min_{quotes}_quotes_{trades}_trades"));
     g.sample_size(20);
-    g.bench_function("sweep", |b| {
-        b.iter(|| {
-            let w = window::Sorted::check(&qt, true, &lo, &tt).expect("sorted");
-            black_box(window::extreme_sorted(
-                &w,
-                (&ask, &bg, ng),
-                &pg,
-                true,
-                false,
-                (f64::INFINITY, f64::NAN),
-            ))
-        })
-    });
     let layout = || {
         let (start, rows) = group::rows_by_group(&bg, ng);
         let times = window::gather(&qt, &rows);
