@@ -3,9 +3,10 @@
 //! set) over 1,000 symbols with Zipf activity, both in time order. Compares, in the same run:
 //!
 //! - `layout`: quotes laid out by group (`rows_by_group`, `gather`), `windows`,
-//!   `extreme`, `scatter` (what `wj` runs);
-//! - `scan`: the same windows, each scanned through the row lists without gathering
-//!   (the previous kernel's reads).
+//!   `extreme`, `scatter` (what `wj` runs: short windows are scanned, long ones go
+//!   through the deque);
+//! - `layout_1min`: the same over one-minute windows (the deque path);
+//! - `scan`: the windows scanned with `f64::min` folds (the previous kernel's loop).
 //!
 //! `cargo bench -p fq-kernels --bench window`
 
@@ -78,8 +79,18 @@ fn bench(c: &mut Criterion) {
     g.bench_function("layout", |b| {
         b.iter(|| {
             let (rows, w) = layout();
-            let x = window::gather(&ask, &rows);
-            let r = window::extreme(&x, &w.spans, false, f64::INFINITY, f64::NAN);
+            let r = window::extreme(&ask, &rows, &w.spans, false, (f64::INFINITY, f64::NAN));
+            black_box(window::scatter(&r, &w.order))
+        })
+    });
+    // One-minute windows: long enough that the deque is taken.
+    let lo_min: Vec<i64> = tt.iter().map(|t| t - 60 * SECOND).collect();
+    g.bench_function("layout_1min", |b| {
+        b.iter(|| {
+            let (start, rows) = group::rows_by_group(&bg, ng);
+            let times = window::gather(&qt, &rows);
+            let w = window::windows(&times, &start, &pg, (&lo_min, &tt), true);
+            let r = window::extreme(&ask, &rows, &w.spans, false, (f64::INFINITY, f64::NAN));
             black_box(window::scatter(&r, &w.order))
         })
     });

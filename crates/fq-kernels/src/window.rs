@@ -29,6 +29,10 @@ pub trait Elem: Copy + PartialOrd {
     const NULL: Self;
     /// True for q's null (`0N`, `0Ni`, NaN).
     fn is_null(self) -> bool;
+    /// The smaller (`MAX` false) or larger of an accumulator and a value, a null value
+    /// leaving the accumulator (a null float accumulator takes the value): a branch-free
+    /// step of `min`/`max` skipping nulls.
+    fn fold_extreme<const MAX: bool>(self, v: Self) -> Self;
 }
 
 impl Elem for f64 {
@@ -36,6 +40,15 @@ impl Elem for f64 {
     #[inline]
     fn is_null(self) -> bool {
         self.is_nan()
+    }
+    #[inline]
+    fn fold_extreme<const MAX: bool>(self, v: f64) -> f64 {
+        // IEEE maxNum/minNum: the non-NaN operand wins.
+        if MAX {
+            self.max(v)
+        } else {
+            self.min(v)
+        }
     }
 }
 
@@ -45,6 +58,15 @@ impl Elem for f32 {
     fn is_null(self) -> bool {
         self.is_nan()
     }
+    #[inline]
+    fn fold_extreme<const MAX: bool>(self, v: f32) -> f32 {
+        // IEEE maxNum/minNum: the non-NaN operand wins.
+        if MAX {
+            self.max(v)
+        } else {
+            self.min(v)
+        }
+    }
 }
 
 impl Elem for i64 {
@@ -53,6 +75,14 @@ impl Elem for i64 {
     fn is_null(self) -> bool {
         self == i64::MIN
     }
+    #[inline]
+    fn fold_extreme<const MAX: bool>(self, v: i64) -> i64 {
+        match (MAX, v == i64::MIN) {
+            (_, true) => self,
+            (true, false) => self.max(v),
+            (false, false) => self.min(v),
+        }
+    }
 }
 
 impl Elem for i32 {
@@ -60,6 +90,14 @@ impl Elem for i32 {
     #[inline]
     fn is_null(self) -> bool {
         self == i32::MIN
+    }
+    #[inline]
+    fn fold_extreme<const MAX: bool>(self, v: i32) -> i32 {
+        match (MAX, v == i32::MIN) {
+            (_, true) => self,
+            (true, false) => self.max(v),
+            (false, false) => self.min(v),
+        }
     }
 }
 
@@ -166,32 +204,52 @@ pub fn scatter<T: Copy>(vals: &[T], order: &[u32]) -> Vec<T> {
     out
 }
 
-/// Minimum (`max` false) or maximum of the non-null `vals` in each span (see the module
-/// notes). `empty`: the result of an empty span; `all_null`: of a span of nulls.
-pub fn extreme<T: Elem>(vals: &[T], spans: &[Span], max: bool, empty: T, all_null: T) -> Vec<T> {
+/// Minimum (`max` false) or maximum of the non-null values of column `col` in each span
+/// of the group-ordered layout (`rows`: the column's row at each position; see the
+/// module notes). `empty`: the result of an empty span; `all_null`: of a span of nulls,
+/// which must be null for the float types and `empty` (the identity) for the integer ones.
+pub fn extreme<T: Elem>(
+    col: &[T],
+    rows: &[u32],
+    spans: &[Span],
+    max: bool,
+    (empty, all_null): (T, T),
+) -> Vec<T> {
     let total: u64 = spans.iter().map(|&(s, e)| u64::from(e.saturating_sub(s))).sum();
-    match (max, total <= 2 * vals.len() as u64) {
-        (true, true) => scan::<T, true>(vals, spans, empty, all_null),
-        (false, true) => scan::<T, false>(vals, spans, empty, all_null),
-        (true, false) => extreme_by::<T, true>(vals, spans, empty, all_null),
-        (false, false) => extreme_by::<T, false>(vals, spans, empty, all_null),
+    if total <= 2 * rows.len() as u64 {
+        // Short windows: read only their values, through the rows.
+        return if max {
+            scan::<T, true>(col, rows, spans, empty, all_null)
+        } else {
+            scan::<T, false>(col, rows, spans, empty, all_null)
+        };
+    }
+    let vals = gather(col, rows);
+    if max {
+        extreme_by::<T, true>(&vals, spans, empty, all_null)
+    } else {
+        extreme_by::<T, false>(&vals, spans, empty, all_null)
     }
 }
 
-fn scan<T: Elem, const MAX: bool>(vals: &[T], spans: &[Span], empty: T, all_null: T) -> Vec<T> {
+/// `all_null` seeds each fold: null for floats (any value replaces it), the identity for
+/// integers (which nulls never beat).
+fn scan<T: Elem, const MAX: bool>(
+    col: &[T],
+    rows: &[u32],
+    spans: &[Span],
+    empty: T,
+    all_null: T,
+) -> Vec<T> {
     spans
         .iter()
         .map(|&(s, e)| {
             if s >= e {
                 return empty;
             }
-            let mut acc: Option<T> = None;
-            for &v in &vals[s as usize..e as usize] {
-                if !v.is_null() && acc.is_none_or(|a| if MAX { v > a } else { v < a }) {
-                    acc = Some(v);
-                }
-            }
-            acc.unwrap_or(all_null)
+            rows[s as usize..e as usize]
+                .iter()
+                .fold(all_null, |a, &r| a.fold_extreme::<MAX>(col[r as usize]))
         })
         .collect()
 }
@@ -253,14 +311,17 @@ fn extreme_by<T: Elem, const MAX: bool>(
     out
 }
 
-/// The first value of each span (null when empty; a null first value stays).
-pub fn first<T: Elem>(vals: &[T], spans: &[Span]) -> Vec<T> {
-    spans.iter().map(|&(s, e)| if s < e { vals[s as usize] } else { T::NULL }).collect()
+/// The first value of column `col` in each span (`rows` as for [`extreme`]; null when
+/// empty; a null first value stays).
+pub fn first<T: Elem>(col: &[T], rows: &[u32], spans: &[Span]) -> Vec<T> {
+    let at = |k: u32| col[rows[k as usize] as usize];
+    spans.iter().map(|&(s, e)| if s < e { at(s) } else { T::NULL }).collect()
 }
 
-/// The last value of each span (null when empty).
-pub fn last<T: Elem>(vals: &[T], spans: &[Span]) -> Vec<T> {
-    spans.iter().map(|&(s, e)| if s < e { vals[e as usize - 1] } else { T::NULL }).collect()
+/// The last value of column `col` in each span (null when empty).
+pub fn last<T: Elem>(col: &[T], rows: &[u32], spans: &[Span]) -> Vec<T> {
+    let at = |k: u32| col[rows[k as usize] as usize];
+    spans.iter().map(|&(s, e)| if s < e { at(e - 1) } else { T::NULL }).collect()
 }
 
 /// Rows in each span.
@@ -415,7 +476,8 @@ mod tests {
             } else {
                 extreme_by::<f64, false>(&vals, &sp, id, f64::NAN)
             };
-            let scanned = extreme(&vals, &sp[..50], max, id, f64::NAN);
+            let ident: Vec<u32> = (0..vals.len() as u32).collect();
+            let scanned = extreme(&vals, &ident, &sp[..50], max, (id, f64::NAN));
             for (k, &span) in sp.iter().enumerate() {
                 let want = reference(&vals, span, max);
                 let same = |g: f64| g == want || (g.is_nan() && want.is_nan());
@@ -425,7 +487,10 @@ mod tests {
         }
         let ints: Vec<i64> =
             vals.iter().map(|&v| if v.is_nan() { i64::MIN } else { v as i64 }).collect();
-        let got = extreme(&ints, &sp, true, -i64::MAX, -i64::MAX);
+        let ident: Vec<u32> = (0..ints.len() as u32).collect();
+        let got = extreme(&ints, &ident, &sp, true, (-i64::MAX, -i64::MAX));
+        let scanned = extreme(&ints, &ident, &sp[..50], true, (-i64::MAX, -i64::MAX));
+        assert_eq!(scanned[..], got[..50]);
         let sums = sum_i64(&ints, &sp);
         for (k, &(s, e)) in sp.iter().enumerate() {
             let w = ints[s as usize..e as usize].iter().filter(|&&v| v != i64::MIN);
@@ -437,8 +502,9 @@ mod tests {
     #[test]
     fn ends_and_sums() {
         let v = [1i32, i32::MIN, 3];
-        assert_eq!(first(&v, &[(1, 3), (2, 2)]), vec![i32::MIN, i32::MIN]);
-        assert_eq!(last(&v, &[(0, 2), (0, 3)]), vec![i32::MIN, 3]);
+        let rows = [2, 1, 0];
+        assert_eq!(first(&v, &rows, &[(1, 3), (2, 2)]), vec![i32::MIN, i32::MIN]);
+        assert_eq!(last(&v, &rows, &[(0, 2), (0, 3)]), vec![i32::MIN, 1]);
         assert_eq!(count(&[(1, 3), (2, 2)]), vec![2, 0]);
         assert_eq!(sum_i32(&v, &[(0, 3), (1, 2)]), vec![4, 0]);
         assert_eq!(avg(&v, &[(0, 3), (1, 2)], f64::from)[0], 2.0);

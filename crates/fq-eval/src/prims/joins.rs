@@ -707,50 +707,68 @@ fn window_fast(
     // (as `max`/`min` do) and the identity for integers.
     match c.ty().code() {
         9 => {
-            let x = win::gather(c.as_slice::<f64>(), rows);
+            let x = c.as_slice::<f64>();
             let r = match op {
-                "max" => win::extreme(&x, spans, true, f64::NEG_INFINITY, f64::NAN),
-                "min" => win::extreme(&x, spans, false, f64::INFINITY, f64::NAN),
-                "sum" => win::sum_f64(&x, spans),
-                "avg" => win::avg(&x, spans, |v| v),
-                "*:" => win::first(&x, spans),
-                _ => win::last(&x, spans),
+                "max" => win::extreme(x, rows, spans, true, (f64::NEG_INFINITY, f64::NAN)),
+                "min" => win::extreme(x, rows, spans, false, (f64::INFINITY, f64::NAN)),
+                "sum" => win::sum_f64(&win::gather(x, rows), spans),
+                "avg" => win::avg(&win::gather(x, rows), spans, |v| v),
+                "*:" => win::first(x, rows, spans),
+                _ => win::last(x, rows, spans),
             };
             vec(QType::FLOAT, r, &w.order)
         }
         8 => {
-            let x = win::gather(c.as_slice::<f32>(), rows);
+            let x = c.as_slice::<f32>();
             let r = match op {
-                "max" => win::extreme(&x, spans, true, f32::NEG_INFINITY, f32::NAN),
-                "min" => win::extreme(&x, spans, false, f32::INFINITY, f32::NAN),
-                "avg" => return vec(QType::FLOAT, win::avg(&x, spans, f64::from), &w.order),
-                "*:" => win::first(&x, spans),
-                "last" => win::last(&x, spans),
+                "max" => win::extreme(x, rows, spans, true, (f32::NEG_INFINITY, f32::NAN)),
+                "min" => win::extreme(x, rows, spans, false, (f32::INFINITY, f32::NAN)),
+                "avg" => {
+                    return vec(
+                        QType::FLOAT,
+                        win::avg(&win::gather(x, rows), spans, f64::from),
+                        &w.order,
+                    )
+                }
+                "*:" => win::first(x, rows, spans),
+                "last" => win::last(x, rows, spans),
                 _ => return None,
             };
             vec(QType::REAL, r, &w.order)
         }
         7 => {
-            let x = win::gather(c.as_slice::<i64>(), rows);
+            let x = c.as_slice::<i64>();
             let r = match op {
-                "max" => win::extreme(&x, spans, true, -i64::MAX, -i64::MAX),
-                "min" => win::extreme(&x, spans, false, i64::MAX, i64::MAX),
-                "sum" => win::sum_i64(&x, spans),
-                "avg" => return vec(QType::FLOAT, win::avg(&x, spans, |v| v as f64), &w.order),
-                "*:" => win::first(&x, spans),
-                _ => win::last(&x, spans),
+                "max" => win::extreme(x, rows, spans, true, (-i64::MAX, -i64::MAX)),
+                "min" => win::extreme(x, rows, spans, false, (i64::MAX, i64::MAX)),
+                "sum" => win::sum_i64(&win::gather(x, rows), spans),
+                "avg" => {
+                    return vec(
+                        QType::FLOAT,
+                        win::avg(&win::gather(x, rows), spans, |v| v as f64),
+                        &w.order,
+                    )
+                }
+                "*:" => win::first(x, rows, spans),
+                _ => win::last(x, rows, spans),
             };
             vec(QType::LONG, r, &w.order)
         }
         6 => {
-            let x = win::gather(c.as_slice::<i32>(), rows);
+            let x = c.as_slice::<i32>();
             let r = match op {
-                "max" => win::extreme(&x, spans, true, -i32::MAX, -i32::MAX),
-                "min" => win::extreme(&x, spans, false, i32::MAX, i32::MAX),
-                "sum" => win::sum_i32(&x, spans),
-                "avg" => return vec(QType::FLOAT, win::avg(&x, spans, f64::from), &w.order),
-                "*:" => win::first(&x, spans),
-                _ => win::last(&x, spans),
+                "max" => win::extreme(x, rows, spans, true, (-i32::MAX, -i32::MAX)),
+                "min" => win::extreme(x, rows, spans, false, (i32::MAX, i32::MAX)),
+                "sum" => win::sum_i32(&win::gather(x, rows), spans),
+                "avg" => {
+                    return vec(
+                        QType::FLOAT,
+                        win::avg(&win::gather(x, rows), spans, f64::from),
+                        &w.order,
+                    )
+                }
+                "*:" => win::first(x, rows, spans),
+                _ => win::last(x, rows, spans),
             };
             vec(QType::INT, r, &w.order)
         }
