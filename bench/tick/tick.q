@@ -26,6 +26,7 @@ report["Q3";best {select n:count i, vol:sum size, vwap:size wavg price, hi:max p
 report["Q4";best {select o:first price,h:max price,l:min price,c:last price,v:sum size by sym,minute:0D00:01 xbar time from trade}]
 report["Q5";best {aj[`sym`time;trade;select time,sym,bid,ask from quote]}]
 report["Q6";best {select last time,last bid,last ask by sym from quote}]
+report["Q7";best {wj[-1000000000 0+\:trade.time;`sym`time;trade;(select time,sym,bid,ask from quote;(min;`ask);(max;`bid))]}]
 gquote:update `g#sym from quote
 report["Q8";best {aj[`sym`time;select from trade where sym in q8syms;select time,sym,bid,ask from gquote]}]
 \\

@@ -601,6 +601,82 @@ pub fn indexed(v: &Vector) -> bool {
         )
 }
 
+/// True for the types whose `p#` vectors keep a run index ([`part_runs`]): integral and
+/// temporal types with an integer representation (symbols keep [`sym_index`]).
+fn runs_type(code: i16) -> bool {
+    matches!(code, 1 | 4 | 5 | 6 | 7 | 10 | 12 | 13 | 14 | 16 | 17 | 18 | 19)
+}
+
+/// Items of a vector of a [`runs_type`] as 64-bit keys: the bits widened, so nulls are
+/// their sentinels and a null matches only a null, as `=` and `in` compare.
+fn run_keys(v: &Vector) -> Option<Vec<i64>> {
+    Some(match v.ty().code() {
+        1 | 4 | 10 => v.as_slice::<u8>().iter().map(|&x| i64::from(x)).collect(),
+        5 => v.as_slice::<i16>().iter().map(|&x| i64::from(x)).collect(),
+        6 | 13 | 14 | 17 | 18 | 19 => v.as_slice::<i32>().iter().map(|&x| i64::from(x)).collect(),
+        7 | 12 | 16 => v.as_slice::<i64>().to_vec(),
+        _ => return None,
+    })
+}
+
+/// The index of a `p#` vector of an integral or temporal type: each value's one run of
+/// rows `[start, end)`.
+pub struct PartRuns(fq_value::hash::FxHashMap<i64, (u32, u32)>);
+
+/// The run index of a `p#` vector (built on first use, kept with the vector until it
+/// changes); `None` for other attributes and types.
+pub fn part_runs(v: &Vector) -> Option<std::sync::Arc<PartRuns>> {
+    if v.attr() != fq_value::Attr::Parted || !runs_type(v.ty().code()) {
+        return None;
+    }
+    Some(v.cached(|v| {
+        let mut map = fq_value::hash::FxHashMap::default();
+        let keys = run_keys(v).unwrap_or_default();
+        let mut start = 0usize;
+        while start < keys.len() {
+            let k = keys[start];
+            let end = start + keys[start..].iter().take_while(|&&x| x == k).count();
+            map.insert(k, (start as u32, end as u32));
+            start = end;
+        }
+        PartRuns(map)
+    }))
+}
+
+/// The keys a `=`/`in` constraint on a `p#` column looks up, when its right side has the
+/// column's type (an atom for `=`, a vector for `in`).
+fn part_probe(v: &Vector, k: &Value, eq: bool, isin: bool) -> Option<Vec<i64>> {
+    match k {
+        Value::Vector(s) if isin && s.ty() == v.ty() => run_keys(s),
+        k if eq && k.is_atom() && k.qtype().code() == -v.ty().code() => {
+            match crate::convert::enlist_atom(k) {
+                Value::Vector(s) => run_keys(&s),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Rows of a `p#` column equal to one of `keys`: their runs in row order, narrowed to the
+/// rows in view (ascending) when given.
+fn part_rows(runs: &PartRuns, keys: &[i64], rows: Option<&[i64]>) -> Vec<i64> {
+    let mut spans: Vec<(u32, u32)> = keys.iter().filter_map(|k| runs.0.get(k).copied()).collect();
+    spans.sort_unstable();
+    spans.dedup();
+    match rows {
+        None => spans.iter().flat_map(|&(a, b)| i64::from(a)..i64::from(b)).collect(),
+        Some(r) => spans
+            .iter()
+            .flat_map(|&(a, b)| {
+                let lo = r.partition_point(|&x| x < i64::from(a));
+                let hi = r.partition_point(|&x| x < i64::from(b));
+                r[lo..hi].iter().copied()
+            })
+            .collect(),
+    }
+}
+
 /// True when [`fast_where`] answers `w` (without evaluating anything).
 pub fn is_fast_where(w: &Node, names: &[Sym], cols: &[Value]) -> bool {
     let Node::Dyad(code, a, b) = w else { return false };
@@ -610,6 +686,12 @@ pub fn is_fast_where(w: &Node, names: &[Sym], cols: &[Value]) -> bool {
     let eq = Some(*code) == prim::binary_code("=");
     let within = Some(*code) == prim::binary_code("within");
     let isin = Some(*code) == prim::binary_code("in");
+    if v.attr() == fq_value::Attr::Parted
+        && runs_type(v.ty().code())
+        && part_probe(v, k, eq, isin).is_some()
+    {
+        return true;
+    }
     match (v.ty().code(), k) {
         (11, Value::Symbol(_)) => eq,
         (11, Value::Vector(s)) => isin && s.ty() == QType::SYMBOL,
@@ -628,7 +710,7 @@ pub fn is_indexed_where(w: &Node, names: &[Sym], cols: &[Value]) -> bool {
     if Some(*code) == prim::binary_code("within") {
         return v.attr() == fq_value::Attr::Sorted;
     }
-    indexed(v)
+    indexed(v) || (v.attr() == fq_value::Attr::Parted && runs_type(v.ty().code()))
 }
 
 /// Rows kept by a simple constraint on a column, computed without building a boolean
@@ -655,6 +737,11 @@ pub fn fast_where(
         (Some(&a), Some(&b)) if b - a + 1 == r.len() as i64 => Some((a as usize, b as usize + 1)),
         _ => None,
     });
+    if let Some(runs) = part_runs(v) {
+        if let Some(keys) = part_probe(v, k, eq, isin) {
+            return Some(part_rows(&runs, &keys, rows));
+        }
+    }
     match (v.ty().code(), k) {
         (11, Value::Symbol(s)) if eq && rows.is_none() && indexed(v) => {
             let ix = sym_index(v);

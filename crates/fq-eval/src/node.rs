@@ -82,6 +82,8 @@ pub struct QueryNode {
     pub limit_n: Option<Box<Node>>,
     /// `select[>col]`: the sort key and whether descending.
     pub order: Option<(bool, Box<Node>)>,
+    /// `select distinct`: only the distinct rows of the result.
+    pub distinct: bool,
     /// Result columns: name and expression.
     pub cols: Vec<(Sym, Node)>,
     /// `exec c from t` with one unnamed column: the column's value, not a dictionary.

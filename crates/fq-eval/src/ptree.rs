@@ -110,7 +110,7 @@ fn query_tree(q: &fq_syntax::Query, ctx: Sym) -> QResult<Value> {
     let b = match &q.by {
         Some(b) => named_dict(b, ctx)?,
         None if q.kind == QueryKind::Exec => Value::list(vec![]),
-        None => Value::Bool(false),
+        None => Value::Bool(q.distinct),
     };
     let a = match q.kind {
         QueryKind::Delete => {
@@ -280,6 +280,7 @@ pub fn functional_select(i: &mut Interp, args: &[Value]) -> QResult<Value> {
             kind: QueryKind::Exec,
             limit_n: None,
             order: None,
+            distinct: false,
             cols: vec![(Sym::new("x"), tree_node(p, true)?)],
             exec_single: true,
             by: None,
@@ -327,6 +328,7 @@ pub fn functional_select(i: &mut Interp, args: &[Value]) -> QResult<Value> {
         kind: if select { QueryKind::Select } else { QueryKind::Exec },
         limit_n: None,
         order: None,
+        distinct: select && matches!(b, Value::Bool(true)),
         cols,
         exec_single,
         by,
@@ -351,10 +353,6 @@ pub fn functional_select(i: &mut Interp, args: &[Value]) -> QResult<Value> {
             q.order = Some((desc, Box::new(tree_node(col, true)?)));
         }
     }
-    if select && matches!(b, Value::Bool(true)) {
-        let r = crate::qsql::run(i, &q, &mut []).map_err(ctrl_err)?;
-        return prims::list::distinct(i, r);
-    }
     crate::qsql::run(i, &q, &mut []).map_err(ctrl_err)
 }
 
@@ -378,6 +376,7 @@ pub fn functional_update(i: &mut Interp, args: &[Value]) -> QResult<Value> {
         kind,
         limit_n: None,
         order: None,
+        distinct: false,
         cols,
         exec_single: false,
         by,

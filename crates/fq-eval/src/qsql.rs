@@ -263,6 +263,10 @@ pub(crate) fn run(i: &mut Interp, q: &QueryNode, fr: &mut [Value]) -> R {
     let src = source_of(i, from)?;
     let rows = opt_rows(apply_wheres(i, q, &src, fr)?);
     let out = match q.kind {
+        QueryKind::Select if q.distinct => {
+            let t = select(i, q, &src, rows, fr)?;
+            crate::prims::list::distinct(i, t)?
+        }
         QueryKind::Select => select(i, q, &src, rows, fr)?,
         QueryKind::Exec => exec(i, q, &src, rows, fr)?,
         QueryKind::Update => update(i, q, &src, rows, fr)?,

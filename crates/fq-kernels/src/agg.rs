@@ -39,6 +39,21 @@ pub fn sum_f64(vals: &[f64], ids: &[u32], n: usize) -> Vec<f64> {
     out
 }
 
+/// Sum of the non-null floats of a slice, as `sum` adds them: eight running lanes over
+/// blocks of eight, then the lanes, then the tail (so results are the same wherever a
+/// float sum is taken).
+pub fn sum_slice_f64(xs: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut chunks = xs.chunks_exact(8);
+    for c in &mut chunks {
+        for k in 0..8 {
+            acc[k] += if c[k].is_nan() { 0.0 } else { c[k] };
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().filter(|a| !a.is_nan()).sum();
+    acc.iter().sum::<f64>() + tail
+}
+
 /// Maximum (or minimum) of longs per group, nulls skipped.
 pub fn extreme_i64(vals: &[i64], ids: &[u32], n: usize, max: bool) -> Vec<i64> {
     if max {

@@ -99,6 +99,8 @@ pub struct Query {
     pub kind: QueryKind,
     /// `select[…]`'s limit expressions (`select[10]`, `select[>price]`, `select[5;<t]`).
     pub limit: Option<Vec<Expr>>,
+    /// `select distinct …`: only the result's distinct rows.
+    pub distinct: bool,
     /// The select phrase: subphrases with their names when given (`n:count i`). For
     /// `delete`, the columns to delete.
     pub cols: Vec<(Option<String>, Expr)>,

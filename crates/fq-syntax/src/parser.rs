@@ -374,6 +374,11 @@ impl Parser<'_> {
             self.i += 1;
             limit = Some(self.bracket_body()?);
         }
+        let distinct = kind == QueryKind::Select
+            && matches!(self.peek(), Some(Tok::Name(n)) if n == "distinct");
+        if distinct {
+            self.i += 1;
+        }
         // Find the phrase's end and the template's keywords at bracket depth 0.
         let start = self.i;
         let (mut by, mut from, mut where_) = (None, None, None);
@@ -441,7 +446,15 @@ impl Parser<'_> {
         if kind == QueryKind::Update && cols.is_empty() {
             return err("update", at);
         }
-        Ok(Expr::Query(Box::new(Query { kind, limit, cols, by, from: from_expr, wheres })))
+        Ok(Expr::Query(Box::new(Query {
+            kind,
+            limit,
+            distinct,
+            cols,
+            by,
+            from: from_expr,
+            wheres,
+        })))
     }
 
     /// One expression filling exactly tokens `a..b`.

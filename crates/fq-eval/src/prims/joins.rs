@@ -613,8 +613,9 @@ pub fn asof(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     }
 }
 
-/// `wj[w;c;t;(q;(f;c)…)]` (`inclusive_prevailing`: the quote in force at the window's
-/// start counts) and `wj1` (only quotes inside the window).
+/// `wj[w;c;t;(q;(f;c)…)]` (`prevailing`: the quote in force at the window's start
+/// counts) and `wj1` (only quotes inside the window). The quote rows are laid out group
+/// by group so each window is a run of positions (see `fq_kernels::window`).
 fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Value> {
     let [w, c, t, spec] = <[Value; 4]>::try_from(args).map_err(|_| QError::Rank)?;
     let keys = syms_of(&c)?;
@@ -633,23 +634,12 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
     if lo.len() != nrows || hi.len() != nrows {
         return Err(QError::Length);
     }
-    let qtime = time_keys(&plain(col(&n2, &c2, tcol)?)?)?;
-    let idx = asof_index(i, &keys, &n1, &c1, &n2, &c2)?;
-    // Each row's window as a run of positions in its group's rows.
-    let mut spans: Vec<(u32, usize, usize)> = Vec::with_capacity(nrows);
-    for r in 0..nrows {
-        let g = idx.probe_group[r];
-        let Some(rows) = idx.rows.get(g as usize) else {
-            spans.push((u32::MAX, 0, 0));
-            continue;
-        };
-        let end = rows.partition_point(|&x| qtime[x as usize] <= hi[r]);
-        let mut start = rows.partition_point(|&x| qtime[x as usize] < lo[r]);
-        if prevailing && start > 0 && (start >= rows.len() || qtime[rows[start] as usize] > lo[r]) {
-            start -= 1;
-        }
-        spans.push((g, start, end.max(start)));
-    }
+    let qtv = plain(col(&n2, &c2, tcol)?)?;
+    let qtime = time_slice(&qtv)?;
+    let (bg, pg, ng) = asof_groups(i, &keys, &n1, &c1, &n2, &c2)?;
+    let (start, rows) = fq_kernels::group::rows_by_group(&bg, ng);
+    let times = fq_kernels::window::gather(&qtime, &rows);
+    let w = fq_kernels::window::windows(&times, &start, &pg, (&lo, &hi), prevailing);
     let mut names = n1.clone();
     let mut cols = c1.clone();
     for a in aggs {
@@ -657,31 +647,25 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
         let Some((f, cs)) = parts.split_first() else { return Err(QError::Length) };
         let cnames: Vec<Sym> =
             cs.iter().map(|v| syms_of(v).map(|s| s[0])).collect::<QResult<_>>()?;
-        let srcs: Vec<&Value> = cnames.iter().map(|&n| col(&n2, &c2, n)).collect::<QResult<_>>()?;
-        if let Some(v) = window_fast(f, &srcs, &spans, &idx.rows) {
-            let name = *cnames.last().ok_or(QError::Length)?;
-            match names.iter().position(|m| *m == name) {
-                Some(p) => cols[p] = v,
-                None => {
-                    names.push(name);
-                    cols.push(v);
-                }
-            }
-            continue;
-        }
-        let mut out = Vec::with_capacity(nrows);
-        for &(g, s, e) in &spans {
-            let rows: Vec<i64> = match idx.rows.get(g as usize) {
-                Some(rs) => rs[s..e].iter().map(|&x| i64::from(x)).collect(),
-                None => Vec::new(),
-            };
-            let rv = longs(rows);
-            let a: Vec<Value> = srcs.iter().map(|c| index1(c, &rv)).collect::<QResult<_>>()?;
-            i.tick()?;
-            out.push(i.apply(f, a)?);
-        }
         let name = *cnames.last().ok_or(QError::Length)?;
-        let v = crate::atomic::collapse(out);
+        let srcs: Vec<&Value> = cnames.iter().map(|&n| col(&n2, &c2, n)).collect::<QResult<_>>()?;
+        let v = match window_fast(f, &srcs, &w, &rows) {
+            Some(v) => v,
+            None => {
+                // Each window's values through `f`, in row order.
+                let spans = fq_kernels::window::scatter(&w.spans, &w.order);
+                let mut out = Vec::with_capacity(nrows);
+                for &(s, e) in &spans {
+                    let rv =
+                        longs(rows[s as usize..e as usize].iter().map(|&x| i64::from(x)).collect());
+                    let a: Vec<Value> =
+                        srcs.iter().map(|c| index1(c, &rv)).collect::<QResult<_>>()?;
+                    i.tick()?;
+                    out.push(i.apply(f, a)?);
+                }
+                crate::atomic::collapse(out)
+            }
+        };
         match names.iter().position(|m| *m == name) {
             Some(p) => cols[p] = v,
             None => {
@@ -693,64 +677,100 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
     build(names, cols, k1n)
 }
 
-/// `min`, `max`, `sum`, `count`, `first`, `last` of one float or long column over each
-/// window, read straight from the column (no per-window values or calls); `None` for
+/// `min max sum avg count first last` of one float, real, long or int column over each
+/// window, through the window kernels (no per-window values or calls); `None` for
 /// anything else.
 fn window_fast(
     f: &Value,
     srcs: &[&Value],
-    spans: &[(u32, usize, usize)],
-    rows: &[Vec<u32>],
+    w: &fq_kernels::window::Windows,
+    rows: &[u32],
 ) -> Option<Value> {
+    use fq_kernels::window as win;
+    let spans = &w.spans[..];
     let [Value::Vector(c)] = srcs else { return None };
     let Value::Unary(code) = f else { return None };
     let name = fq_value::prim::unary_name(*code);
-    let slice = |&(g, s, e): &(u32, usize, usize)| -> &[u32] {
-        rows.get(g as usize).map_or(&[][..], |r| &r[s..e])
-    };
-    match (name.as_ref(), c.ty().code()) {
-        ("#:", _) => Some(Value::Vector(Vector::from_vec(
-            QType::LONG,
-            spans.iter().map(|sp| slice(sp).len() as i64).collect::<Vec<i64>>(),
-        ))),
-        (op @ ("max" | "min" | "sum" | "*:" | "last"), 9) => {
+    let op = name.as_ref();
+    if op == "#:" {
+        let r = win::scatter(&win::count(spans), &w.order);
+        return Some(Value::Vector(Vector::from_vec(QType::LONG, r)));
+    }
+    if !matches!(op, "max" | "min" | "sum" | "avg" | "*:" | "last") {
+        return None;
+    }
+    // Results come in visit order (group by group); each goes back to its row.
+    fn vec<E: fq_value::Elem + Copy>(t: QType, v: Vec<E>, order: &[u32]) -> Option<Value> {
+        Some(Value::Vector(Vector::from_vec(t, fq_kernels::window::scatter(&v, order))))
+    }
+    // Empty windows give the fold's identity; windows of nulls give null for floats
+    // (as `max`/`min` do) and the identity for integers.
+    match c.ty().code() {
+        9 => {
             let x = c.as_slice::<f64>();
-            let out: Vec<f64> = spans
-                .iter()
-                .map(|sp| {
-                    let w = slice(sp);
-                    match op {
-                        // Empty: the fold's identity; all null: null (as `max`/`min` give).
-                        "max" if w.is_empty() => f64::NEG_INFINITY,
-                        "min" if w.is_empty() => f64::INFINITY,
-                        "max" => w.iter().fold(f64::NAN, |a, &r| a.max(x[r as usize])),
-                        "min" => w.iter().fold(f64::NAN, |a, &r| a.min(x[r as usize])),
-                        "sum" => w.iter().map(|&r| x[r as usize]).filter(|v| !v.is_nan()).sum(),
-                        "*:" => w.first().map_or(f64::NAN, |&r| x[r as usize]),
-                        _ => w.last().map_or(f64::NAN, |&r| x[r as usize]),
-                    }
-                })
-                .collect();
-            Some(Value::Vector(Vector::from_vec(QType::FLOAT, out)))
+            let r = match op {
+                "max" => win::extreme(x, rows, spans, true, (f64::NEG_INFINITY, f64::NAN)),
+                "min" => win::extreme(x, rows, spans, false, (f64::INFINITY, f64::NAN)),
+                "sum" => win::sum_f64(&win::gather(x, rows), spans),
+                "avg" => win::avg(&win::gather(x, rows), spans, |v| v),
+                "*:" => win::first(x, rows, spans),
+                _ => win::last(x, rows, spans),
+            };
+            vec(QType::FLOAT, r, &w.order)
         }
-        (op @ ("max" | "min" | "sum" | "*:" | "last"), 7) => {
+        8 => {
+            let x = c.as_slice::<f32>();
+            let r = match op {
+                "max" => win::extreme(x, rows, spans, true, (f32::NEG_INFINITY, f32::NAN)),
+                "min" => win::extreme(x, rows, spans, false, (f32::INFINITY, f32::NAN)),
+                "avg" => {
+                    return vec(
+                        QType::FLOAT,
+                        win::avg(&win::gather(x, rows), spans, f64::from),
+                        &w.order,
+                    )
+                }
+                "*:" => win::first(x, rows, spans),
+                "last" => win::last(x, rows, spans),
+                _ => return None,
+            };
+            vec(QType::REAL, r, &w.order)
+        }
+        7 => {
             let x = c.as_slice::<i64>();
-            let null = i64::MIN;
-            let out: Vec<i64> = spans
-                .iter()
-                .map(|sp| {
-                    let w = slice(sp);
-                    let vals = w.iter().map(|&r| x[r as usize]).filter(|&v| v != null);
-                    match op {
-                        "max" => vals.fold(-i64::MAX, i64::max),
-                        "min" => vals.fold(i64::MAX, i64::min),
-                        "sum" => vals.fold(0i64, i64::wrapping_add),
-                        "*:" => w.first().map_or(null, |&r| x[r as usize]),
-                        _ => w.last().map_or(null, |&r| x[r as usize]),
-                    }
-                })
-                .collect();
-            Some(Value::Vector(Vector::from_vec(QType::LONG, out)))
+            let r = match op {
+                "max" => win::extreme(x, rows, spans, true, (-i64::MAX, -i64::MAX)),
+                "min" => win::extreme(x, rows, spans, false, (i64::MAX, i64::MAX)),
+                "sum" => win::sum_i64(&win::gather(x, rows), spans),
+                "avg" => {
+                    return vec(
+                        QType::FLOAT,
+                        win::avg(&win::gather(x, rows), spans, |v| v as f64),
+                        &w.order,
+                    )
+                }
+                "*:" => win::first(x, rows, spans),
+                _ => win::last(x, rows, spans),
+            };
+            vec(QType::LONG, r, &w.order)
+        }
+        6 => {
+            let x = c.as_slice::<i32>();
+            let r = match op {
+                "max" => win::extreme(x, rows, spans, true, (-i32::MAX, -i32::MAX)),
+                "min" => win::extreme(x, rows, spans, false, (i32::MAX, i32::MAX)),
+                "sum" => win::sum_i32(&win::gather(x, rows), spans),
+                "avg" => {
+                    return vec(
+                        QType::FLOAT,
+                        win::avg(&win::gather(x, rows), spans, f64::from),
+                        &w.order,
+                    )
+                }
+                "*:" => win::first(x, rows, spans),
+                _ => win::last(x, rows, spans),
+            };
+            vec(QType::INT, r, &w.order)
         }
         _ => None,
     }

@@ -194,15 +194,7 @@ fn sum_f64(xs: &[f64]) -> f64 {
 }
 
 fn sum_f64_seq(xs: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let mut chunks = xs.chunks_exact(8);
-    for c in &mut chunks {
-        for k in 0..8 {
-            acc[k] += if c[k].is_nan() { 0.0 } else { c[k] };
-        }
-    }
-    let tail: f64 = chunks.remainder().iter().filter(|a| !a.is_nan()).sum();
-    acc.iter().sum::<f64>() + tail
+    fq_kernels::agg::sum_slice_f64(xs)
 }
 
 /// Sum of the non-null longs (wrapping), split over the secondary threads when long.
@@ -331,16 +323,25 @@ fn extreme(x: &Value, max: bool) -> QResult<Value> {
                     }
                 });
             }
-            // Nothing but nulls: the identity of the fold, as q gives (`min 0N 0N` is 0W).
+            // Nothing but nulls: the identity of the fold at the list's width, as q gives
+            // (`min 0N 0N` is 0W, `max 0N 0Ni` is -0Wi).
             let r = acc.unwrap_or(if max { -i64::MAX } else { i64::MAX });
+            let narrow = |m: i64| match acc {
+                None if max => -m,
+                None => m,
+                Some(_) if r == i64::MIN => i64::MIN,
+                Some(_) => r,
+            };
             Ok(match v.get(0) {
                 Some(Value::Bool(_)) => Value::Bool(r != 0),
                 Some(Value::Byte(_)) => Value::Byte(r as u8),
                 Some(Value::Char(_)) => Value::Char(r as u8),
                 Some(Value::Short(_)) => {
+                    let r = narrow(i64::from(i16::MAX));
                     Value::Short(if r == i64::MIN { i16::MIN } else { r as i16 })
                 }
                 Some(a) if matches!(a.qtype().code(), -6 | -13 | -14 | -17 | -18 | -19) => {
+                    let r = narrow(i64::from(i32::MAX));
                     crate::lane::from_i32(
                         t.atom(),
                         Ok(if r == i64::MIN { i32::MIN } else { r as i32 }),

@@ -1,0 +1,514 @@
+//! Window aggregates for window joins (`wj`, `wj1`).
+//!
+//! The build rows are laid out group by group (`group::rows_by_group`: group `g` holds
+//! positions `start[g]..start[g+1]`, in table order), and each build column is gathered
+//! into that layout, so every probe's window is one contiguous run of positions, a
+//! [`Span`] `[s, e)`. The probes are visited group by group too ([`Windows`]), so the
+//! ends are found and the runs read in memory order, and each result is written back to
+//! its probe once ([`scatter`]).
+//!
+//! - `min`/`max`: when a group's probes come in time order both ends of its spans never
+//!   move backwards, and a monotonic deque gives each window's extreme with every
+//!   position entering and leaving it at most once; a span that moves backwards restarts
+//!   the deque, so any order is correct. Short windows (together no longer than twice the
+//!   values) are scanned instead, which reads fewer values than the deque would push.
+//! - integer `sum` is a difference of wrapping prefix sums (exact); float `sum` adds each
+//!   run exactly as `sum` does (8 lanes), since differences of float prefix sums round
+//!   differently; `count`, `first`, `last` read the span's ends.
+//!
+//! Null semantics are q's: `min`/`max`/`sum`/`avg` skip nulls; an empty window gives the
+//! fold's identity (`0W`/`-0W` of the type, `0` for `sum`), a window of nothing but nulls
+//! gives the identity for integers and null for floats (as ferroq's `max`/`min` do).
+
+/// A window as positions `[start, end)` in the group-ordered layout.
+pub type Span = (u32, u32);
+
+/// An element type with q's null.
+pub trait Elem: Copy + PartialOrd {
+    /// q's null of the type.
+    const NULL: Self;
+    /// True for q's null (`0N`, `0Ni`, NaN).
+    fn is_null(self) -> bool;
+    /// The smaller (`MAX` false) or larger of an accumulator and a value, a null value
+    /// leaving the accumulator (a null float accumulator takes the value): a branch-free
+    /// step of `min`/`max` skipping nulls.
+    fn fold_extreme<const MAX: bool>(self, v: Self) -> Self;
+}
+
+impl Elem for f64 {
+    const NULL: f64 = f64::NAN;
+    #[inline]
+    fn is_null(self) -> bool {
+        self.is_nan()
+    }
+    #[inline]
+    fn fold_extreme<const MAX: bool>(self, v: f64) -> f64 {
+        // IEEE maxNum/minNum: the non-NaN operand wins.
+        if MAX {
+            self.max(v)
+        } else {
+            self.min(v)
+        }
+    }
+}
+
+impl Elem for f32 {
+    const NULL: f32 = f32::NAN;
+    #[inline]
+    fn is_null(self) -> bool {
+        self.is_nan()
+    }
+    #[inline]
+    fn fold_extreme<const MAX: bool>(self, v: f32) -> f32 {
+        // IEEE maxNum/minNum: the non-NaN operand wins.
+        if MAX {
+            self.max(v)
+        } else {
+            self.min(v)
+        }
+    }
+}
+
+impl Elem for i64 {
+    const NULL: i64 = i64::MIN;
+    #[inline]
+    fn is_null(self) -> bool {
+        self == i64::MIN
+    }
+    #[inline]
+    fn fold_extreme<const MAX: bool>(self, v: i64) -> i64 {
+        match (MAX, v == i64::MIN) {
+            (_, true) => self,
+            (true, false) => self.max(v),
+            (false, false) => self.min(v),
+        }
+    }
+}
+
+impl Elem for i32 {
+    const NULL: i32 = i32::MIN;
+    #[inline]
+    fn is_null(self) -> bool {
+        self == i32::MIN
+    }
+    #[inline]
+    fn fold_extreme<const MAX: bool>(self, v: i32) -> i32 {
+        match (MAX, v == i32::MIN) {
+            (_, true) => self,
+            (true, false) => self.max(v),
+            (false, false) => self.min(v),
+        }
+    }
+}
+
+/// `vals` in the group-ordered layout: `out[k] = vals[rows[k]]`.
+pub fn gather<T: Copy>(vals: &[T], rows: &[u32]) -> Vec<T> {
+    rows.iter().map(|&r| vals[r as usize]).collect()
+}
+
+/// The probes' windows, visited group by group: `spans[k]` is the window of probe
+/// `order[k]`.
+pub struct Windows {
+    /// Probes by group (stable), probes of no group last.
+    pub order: Vec<u32>,
+    /// Each visited probe's window, as positions in the group-ordered layout.
+    pub spans: Vec<Span>,
+}
+
+/// Each probe's window over the group-ordered build `times` (ascending within each
+/// group). Probe `p` belongs to group `group[p]` (outside `0..ngroups`, e.g.
+/// [`NO_GROUP`](crate::asof::NO_GROUP): an empty window) and its window holds the times
+/// in `[lo[p], hi[p]]`; with `prevailing` (`wj`) it also holds the last time before
+/// `lo[p]` when no time equals `lo[p]` (the quote in force when the window opens). Each
+/// group's ends are found by cursors that step forward (a binary search for long steps
+/// and for steps back), so time-ordered probes cost one pass over each group's times.
+pub fn windows(
+    times: &[i64],
+    start: &[u32],
+    group: &[u32],
+    (lo, hi): (&[i64], &[i64]),
+    prevailing: bool,
+) -> Windows {
+    let ng = start.len().saturating_sub(1);
+    let n = group.len().min(lo.len()).min(hi.len());
+    let bucket = |g: u32| (g as usize).min(ng);
+    let mut first = vec![0u32; ng + 2];
+    for &g in &group[..n] {
+        first[bucket(g) + 1] += 1;
+    }
+    for b in 0..=ng {
+        first[b + 1] += first[b];
+    }
+    // The windows' ends move to visit order with the probes (scattered stores, so the
+    // searches below read them in order).
+    let mut fill = first.clone();
+    let mut order = vec![0u32; n];
+    let (mut vlo, mut vhi) = (vec![0i64; n], vec![0i64; n]);
+    for (p, &g) in group[..n].iter().enumerate() {
+        let f = &mut fill[bucket(g)];
+        let k = *f as usize;
+        order[k] = p as u32;
+        vlo[k] = lo[p];
+        vhi[k] = hi[p];
+        *f += 1;
+    }
+    let mut spans = Vec::with_capacity(n);
+    for g in 0..ng {
+        let a = start[g];
+        let run = &times[a as usize..start[g + 1] as usize];
+        let (mut cl, mut ch) = (0usize, 0usize);
+        let (mut pl, mut ph) = (i64::MIN, i64::MIN);
+        for k in first[g] as usize..first[g + 1] as usize {
+            let (l, h) = (vlo[k], vhi[k]);
+            cl = seek(run, cl, l < pl, |t| t < l);
+            ch = seek(run, ch, h < ph, |t| t <= h);
+            (pl, ph) = (l, h);
+            let mut s = cl;
+            if prevailing && s > 0 && (s == run.len() || run[s] > l) {
+                s -= 1;
+            }
+            let (s, e) = (a + s as u32, a + ch as u32);
+            spans.push((s, e.max(s)));
+        }
+    }
+    spans.resize(n, (0, 0));
+    Windows { order, spans }
+}
+
+/// The first position of `run` (ascending) at which `before` fails, from a cursor `cur`
+/// where it held (`back`: the key moved backwards, so search from the start): a few
+/// steps forward, then a binary search.
+fn seek(run: &[i64], cur: usize, back: bool, before: impl Fn(i64) -> bool) -> usize {
+    if back {
+        return run.partition_point(|&t| before(t));
+    }
+    let mut c = cur;
+    for _ in 0..8 {
+        match run.get(c) {
+            Some(&t) if before(t) => c += 1,
+            _ => return c,
+        }
+    }
+    c + run[c.min(run.len())..].partition_point(|&t| before(t))
+}
+
+/// Results in visit order back in probe order: `out[order[k]] = vals[k]`.
+pub fn scatter<T: Copy>(vals: &[T], order: &[u32]) -> Vec<T> {
+    let Some(&v0) = vals.first() else { return Vec::new() };
+    let mut out = vec![v0; vals.len()];
+    for (&p, &v) in order.iter().zip(vals) {
+        if let Some(o) = out.get_mut(p as usize) {
+            *o = v;
+        }
+    }
+    out
+}
+
+/// Minimum (`max` false) or maximum of the non-null values of column `col` in each span
+/// of the group-ordered layout (`rows`: the column's row at each position; see the
+/// module notes). `empty`: the result of an empty span; `all_null`: of a span of nulls,
+/// which must be null for the float types and `empty` (the identity) for the integer ones.
+pub fn extreme<T: Elem>(
+    col: &[T],
+    rows: &[u32],
+    spans: &[Span],
+    max: bool,
+    (empty, all_null): (T, T),
+) -> Vec<T> {
+    let total: u64 = spans.iter().map(|&(s, e)| u64::from(e.saturating_sub(s))).sum();
+    if total <= 2 * rows.len() as u64 {
+        // Short windows: read only their values, through the rows.
+        return if max {
+            scan::<T, true>(col, rows, spans, empty, all_null)
+        } else {
+            scan::<T, false>(col, rows, spans, empty, all_null)
+        };
+    }
+    let vals = gather(col, rows);
+    if max {
+        extreme_by::<T, true>(&vals, spans, empty, all_null)
+    } else {
+        extreme_by::<T, false>(&vals, spans, empty, all_null)
+    }
+}
+
+/// `all_null` seeds each fold: null for floats (any value replaces it), the identity for
+/// integers (which nulls never beat).
+fn scan<T: Elem, const MAX: bool>(
+    col: &[T],
+    rows: &[u32],
+    spans: &[Span],
+    empty: T,
+    all_null: T,
+) -> Vec<T> {
+    spans
+        .iter()
+        .map(|&(s, e)| {
+            if s >= e {
+                return empty;
+            }
+            rows[s as usize..e as usize]
+                .iter()
+                .fold(all_null, |a, &r| a.fold_extreme::<MAX>(col[r as usize]))
+        })
+        .collect()
+}
+
+fn extreme_by<T: Elem, const MAX: bool>(
+    vals: &[T],
+    spans: &[Span],
+    empty: T,
+    all_null: T,
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(spans.len());
+    // Positions whose values strictly improve from back to front: `dq[head..]`.
+    let mut dq: Vec<u32> = Vec::new();
+    let mut head = 0usize;
+    // Next position to enter, and the previous span.
+    let mut next = 0u32;
+    let (mut prev_s, mut prev_e) = (0u32, 0u32);
+    for &(s, e) in spans {
+        if s >= e {
+            out.push(empty);
+            continue;
+        }
+        if s < prev_s || e < prev_e || next < s {
+            // Moved backwards (or past everything entered so far): start afresh at `s`.
+            dq.clear();
+            head = 0;
+            next = s;
+        }
+        (prev_s, prev_e) = (s, e);
+        while next < e {
+            let v = vals[next as usize];
+            if !v.is_null() {
+                while dq.len() > head {
+                    let b = vals[dq[dq.len() - 1] as usize];
+                    if !(if MAX { b <= v } else { b >= v }) {
+                        break;
+                    }
+                    dq.pop();
+                }
+                dq.push(next);
+            }
+            next += 1;
+        }
+        while head < dq.len() && dq[head] < s {
+            head += 1;
+        }
+        out.push(match dq.get(head) {
+            Some(&k) => vals[k as usize],
+            None => all_null,
+        });
+        if head == dq.len() {
+            dq.clear();
+            head = 0;
+        } else if head > 4096 && head * 2 > dq.len() {
+            dq.drain(..head);
+            head = 0;
+        }
+    }
+    out
+}
+
+/// The first value of column `col` in each span (`rows` as for [`extreme`]; null when
+/// empty; a null first value stays).
+pub fn first<T: Elem>(col: &[T], rows: &[u32], spans: &[Span]) -> Vec<T> {
+    let at = |k: u32| col[rows[k as usize] as usize];
+    spans.iter().map(|&(s, e)| if s < e { at(s) } else { T::NULL }).collect()
+}
+
+/// The last value of column `col` in each span (null when empty).
+pub fn last<T: Elem>(col: &[T], rows: &[u32], spans: &[Span]) -> Vec<T> {
+    let at = |k: u32| col[rows[k as usize] as usize];
+    spans.iter().map(|&(s, e)| if s < e { at(e - 1) } else { T::NULL }).collect()
+}
+
+/// Rows in each span.
+pub fn count(spans: &[Span]) -> Vec<i64> {
+    spans.iter().map(|&(s, e)| i64::from(e.saturating_sub(s))).collect()
+}
+
+/// Wrapping prefix sums of the non-null values: `out[k]` sums `vals[..k]`.
+fn prefix<T: Elem>(vals: &[T], widen: impl Fn(T) -> i64) -> Vec<i64> {
+    let mut out = Vec::with_capacity(vals.len() + 1);
+    let mut acc = 0i64;
+    out.push(0);
+    for &v in vals {
+        if !v.is_null() {
+            acc = acc.wrapping_add(widen(v));
+        }
+        out.push(acc);
+    }
+    out
+}
+
+/// Sum of the non-null longs in each span (wrapping, as `sum`): prefix-sum differences.
+pub fn sum_i64(vals: &[i64], spans: &[Span]) -> Vec<i64> {
+    let ps = prefix(vals, |v| v);
+    spans
+        .iter()
+        .map(|&(s, e)| if s < e { ps[e as usize].wrapping_sub(ps[s as usize]) } else { 0 })
+        .collect()
+}
+
+/// Sum of the non-null ints in each span, as an int (wrapping at 32 bits, as `sum`).
+pub fn sum_i32(vals: &[i32], spans: &[Span]) -> Vec<i32> {
+    let ps = prefix(vals, i64::from);
+    spans
+        .iter()
+        .map(|&(s, e)| if s < e { ps[e as usize].wrapping_sub(ps[s as usize]) as i32 } else { 0 })
+        .collect()
+}
+
+/// Sum of the non-null floats in each span, added exactly as [`crate::agg::sum_slice_f64`].
+pub fn sum_f64(vals: &[f64], spans: &[Span]) -> Vec<f64> {
+    spans
+        .iter()
+        .map(
+            |&(s, e)| {
+                if s < e {
+                    crate::agg::sum_slice_f64(&vals[s as usize..e as usize])
+                } else {
+                    0.0
+                }
+            },
+        )
+        .collect()
+}
+
+/// Mean of the non-null values in each span, as `avg` computes it (left to right in
+/// floats); null when there are none.
+pub fn avg<T: Elem>(vals: &[T], spans: &[Span], widen: impl Fn(T) -> f64) -> Vec<f64> {
+    spans
+        .iter()
+        .map(|&(s, e)| {
+            let run = &vals[s.min(e) as usize..e as usize];
+            let (sum, n) = run
+                .iter()
+                .filter(|v| !v.is_null())
+                .fold((0.0f64, 0usize), |(a, n), &v| (a + widen(v), n + 1));
+            if n == 0 {
+                f64::NAN
+            } else {
+                sum / n as f64
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asof::NO_GROUP;
+
+    /// Direct scan, the reference.
+    fn reference(vals: &[f64], (s, e): Span, max: bool) -> f64 {
+        if s >= e {
+            return if max { f64::NEG_INFINITY } else { f64::INFINITY };
+        }
+        let w = vals[s as usize..e as usize].iter().filter(|v| !v.is_nan());
+        if max {
+            w.fold(f64::NAN, |a, &v| a.max(v))
+        } else {
+            w.fold(f64::NAN, |a, &v| a.min(v))
+        }
+    }
+
+    /// The windows in probe order.
+    fn by_probe(w: &Windows) -> Vec<Span> {
+        scatter(&w.spans, &w.order)
+    }
+
+    #[test]
+    fn windows_with_and_without_prevailing() {
+        // group 0: times 1 3 5 7; group 1: times 2 4
+        let times = [1, 3, 5, 7, 2, 4];
+        let start = [0, 4, 6];
+        let group = [0, 0, 1, NO_GROUP, 0];
+        let lo = [2, 3, 3, 3, 8];
+        let hi = [5, 6, 6, 9, 9];
+        let wj = vec![(0, 3), (1, 3), (4, 6), (0, 0), (3, 4)];
+        let wj1 = vec![(1, 3), (1, 3), (5, 6), (0, 0), (4, 4)];
+        let w = windows(&times, &start, &group, (&lo, &hi), true);
+        assert_eq!(w.order, vec![0, 1, 4, 2, 3]);
+        assert_eq!(by_probe(&w), wj);
+        assert_eq!(by_probe(&windows(&times, &start, &group, (&lo, &hi), false)), wj1);
+        // The same windows out of order: the cursors search back.
+        let back = |v: &[i64]| v.iter().rev().copied().collect::<Vec<i64>>();
+        let rgroup: Vec<u32> = group.iter().rev().copied().collect();
+        let mut rev = by_probe(&windows(&times, &start, &rgroup, (&back(&lo), &back(&hi)), true));
+        rev.reverse();
+        assert_eq!(rev, wj);
+        // Long steps forward take the binary search.
+        let times: Vec<i64> = (0..100).collect();
+        let w = windows(&times, &[0, 100], &[0, 0], (&[1, 50], &[2, 90]), false);
+        assert_eq!(w.spans, vec![(1, 3), (50, 91)]);
+    }
+
+    #[test]
+    fn deque_matches_scan_in_any_order() {
+        let mut x = 12345u64;
+        let mut rnd = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let vals: Vec<f64> =
+            (0..500).map(|_| if rnd(7) == 0 { f64::NAN } else { rnd(100) as f64 }).collect();
+        // Monotone spans, then arbitrary ones.
+        let mut sp: Vec<Span> = Vec::new();
+        let (mut s, mut e) = (0u32, 0u32);
+        for _ in 0..300 {
+            s = (s + rnd(3) as u32).min(499);
+            e = (e.max(s) + rnd(4) as u32).min(500);
+            sp.push((s, e));
+        }
+        for _ in 0..300 {
+            let a = rnd(500) as u32;
+            sp.push((a, (a + rnd(20) as u32).min(500)));
+        }
+        for max in [false, true] {
+            let id = if max { f64::NEG_INFINITY } else { f64::INFINITY };
+            let deque = if max {
+                extreme_by::<f64, true>(&vals, &sp, id, f64::NAN)
+            } else {
+                extreme_by::<f64, false>(&vals, &sp, id, f64::NAN)
+            };
+            let ident: Vec<u32> = (0..vals.len() as u32).collect();
+            let scanned = extreme(&vals, &ident, &sp[..50], max, (id, f64::NAN));
+            for (k, &span) in sp.iter().enumerate() {
+                let want = reference(&vals, span, max);
+                let same = |g: f64| g == want || (g.is_nan() && want.is_nan());
+                assert!(same(deque[k]), "{span:?}");
+                assert!(k >= 50 || same(scanned[k]), "{span:?}");
+            }
+        }
+        let ints: Vec<i64> =
+            vals.iter().map(|&v| if v.is_nan() { i64::MIN } else { v as i64 }).collect();
+        let ident: Vec<u32> = (0..ints.len() as u32).collect();
+        let got = extreme(&ints, &ident, &sp, true, (-i64::MAX, -i64::MAX));
+        let scanned = extreme(&ints, &ident, &sp[..50], true, (-i64::MAX, -i64::MAX));
+        assert_eq!(scanned[..], got[..50]);
+        let sums = sum_i64(&ints, &sp);
+        for (k, &(s, e)) in sp.iter().enumerate() {
+            let w = ints[s as usize..e as usize].iter().filter(|&&v| v != i64::MIN);
+            assert_eq!(got[k], w.clone().copied().fold(-i64::MAX, i64::max));
+            assert_eq!(sums[k], w.sum::<i64>());
+        }
+    }
+
+    #[test]
+    fn ends_and_sums() {
+        let v = [1i32, i32::MIN, 3];
+        let rows = [2, 1, 0];
+        assert_eq!(first(&v, &rows, &[(1, 3), (2, 2)]), vec![i32::MIN, i32::MIN]);
+        assert_eq!(last(&v, &rows, &[(0, 2), (0, 3)]), vec![i32::MIN, 1]);
+        assert_eq!(count(&[(1, 3), (2, 2)]), vec![2, 0]);
+        assert_eq!(sum_i32(&v, &[(0, 3), (1, 2)]), vec![4, 0]);
+        assert_eq!(avg(&v, &[(0, 3), (1, 2)], f64::from)[0], 2.0);
+        assert_eq!(gather(&[10, 20, 30], &[2, 0]), vec![30, 10]);
+        assert_eq!(scatter(&[7, 8, 9], &[2, 0, 1]), vec![8, 9, 7]);
+    }
+}
