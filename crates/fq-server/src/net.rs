@@ -284,6 +284,7 @@ pub fn register(
 struct Inbuf {
     buf: Vec<u8>,
     start: usize,
+    end: usize,
 }
 
 /// How much one read asks for.
@@ -291,7 +292,12 @@ const READ_CHUNK: usize = 64 << 10;
 
 impl Inbuf {
     fn new(pending: Vec<u8>) -> Inbuf {
-        Inbuf { buf: pending, start: 0 }
+        let end = pending.len();
+        let mut buf = pending;
+        if buf.len() < READ_CHUNK {
+            buf.resize(READ_CHUNK, 0);
+        }
+        Inbuf { buf, start: 0, end }
     }
 
     /// Fill `out` exactly: buffered bytes first, then the socket (large remainders are
@@ -299,7 +305,7 @@ impl Inbuf {
     fn read_exact(&mut self, src: &mut Stream, out: &mut [u8]) -> io::Result<()> {
         let mut done = 0;
         while done < out.len() {
-            let avail = self.buf.len() - self.start;
+            let avail = self.end - self.start;
             if avail > 0 {
                 let n = avail.min(out.len() - done);
                 out[done..done + n].copy_from_slice(&self.buf[self.start..self.start + n]);
@@ -307,28 +313,24 @@ impl Inbuf {
                 done += n;
                 continue;
             }
-            let want = out.len() - done;
-            if want >= READ_CHUNK {
-                src.read_exact(&mut out[done..])?;
-                return Ok(());
+            if out.len() - done >= READ_CHUNK {
+                return src.read_exact(&mut out[done..]);
             }
-            self.buf.clear();
-            self.start = 0;
-            self.buf.resize(READ_CHUNK, 0);
+            if self.buf.len() < READ_CHUNK {
+                self.buf.resize(READ_CHUNK, 0);
+            }
             let n = loop {
                 match src.read(&mut self.buf) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        self.buf.clear();
-                        return Err(e);
-                    }
+                    Err(e) => return Err(e),
                 }
             };
-            self.buf.truncate(n);
             if n == 0 {
                 return Err(io::ErrorKind::UnexpectedEof.into());
             }
+            self.start = 0;
+            self.end = n;
         }
         Ok(())
     }
