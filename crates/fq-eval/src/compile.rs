@@ -458,10 +458,17 @@ fn compile_proto(def: &LambdaDef, context: Sym) -> QResult<Proto> {
     for s in &def.body {
         assigned(s, &mut names);
     }
+    // `.z.s` (the running function) is a hidden last local, filled at each call.
+    let self_slot = if def.source.contains(".z.s") && !names.iter().any(|n| n == ".z.s") {
+        names.push(".z.s".to_string());
+        Some((names.len() - 1) as u16)
+    } else {
+        None
+    };
     let locals: Vec<Sym> = names.iter().map(|n| Sym::new(n)).collect();
     let mut c = Compiler { locals: Some(locals.clone()), context, query: 0 };
     let body = def.body.iter().map(|s| c.expr(s)).collect::<QResult<Vec<_>>>()?;
-    Ok(Proto { nparams: params.len(), locals, body })
+    Ok(Proto { nparams: params.len(), locals, body, self_slot })
 }
 
 /// The compiled form of a lambda value, compiling its source on first use (lambdas that
@@ -497,5 +504,6 @@ pub fn lambda_params(l: &Lambda) -> QResult<Vec<Sym>> {
 /// Locals (not parameters) of a lambda.
 pub fn lambda_locals(l: &Lambda) -> QResult<Vec<Sym>> {
     let p = proto_of(l)?;
-    Ok(p.locals[p.nparams..].to_vec())
+    let end = if p.self_slot.is_some() { p.locals.len() - 1 } else { p.locals.len() };
+    Ok(p.locals[p.nparams..end].to_vec())
 }

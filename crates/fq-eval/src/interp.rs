@@ -556,6 +556,9 @@ impl Interp {
         if let Value::Lambda(l) = &fv {
             if let Some(p) = compiled(l) {
                 if p.nparams == n && p.locals.len() <= INLINE_FRAME {
+                    if let Some(k) = p.self_slot {
+                        frame[usize::from(k)] = fv.clone();
+                    }
                     let r = self.call(l.context, p, &mut frame[..p.locals.len()]);
                     let [a, b, c, d] = frame;
                     discard(a);
@@ -569,6 +572,9 @@ impl Interp {
                     let mut big = self.frames.pop().unwrap_or_default();
                     big.extend(frame[..n].iter_mut().map(|v| std::mem::replace(v, GENERIC_NULL)));
                     big.resize(p.locals.len(), GENERIC_NULL);
+                    if let Some(k) = p.self_slot {
+                        big[usize::from(k)] = fv.clone();
+                    }
                     let r = self.call(l.context, p, &mut big);
                     big.clear();
                     self.frames.push(big);
@@ -854,6 +860,9 @@ impl Interp {
                 }
                 let mut frame = args;
                 frame.resize(proto.locals.len(), GENERIC_NULL);
+                if let Some(k) = proto.self_slot {
+                    frame[usize::from(k)] = f.clone();
+                }
                 self.call(l.context, proto, &mut frame).map_err(Unwind::into_error)
             }
             Value::Unary(code) => match args.len() {

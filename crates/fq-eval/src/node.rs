@@ -119,6 +119,8 @@ pub struct Proto {
     pub locals: Vec<Sym>,
     /// Statements.
     pub body: Vec<Node>,
+    /// The hidden local that holds the function itself, when its body uses `.z.s`.
+    pub self_slot: Option<u16>,
 }
 
 /// A lambda's compiled form, attached to `fq_value::Lambda::compiled`.
