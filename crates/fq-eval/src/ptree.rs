@@ -132,11 +132,31 @@ fn query_tree(q: &fq_syntax::Query, ctx: Sym) -> QResult<Value> {
     };
     let mut out = vec![f, from, c, b, a];
     if let Some(l) = &q.limit {
-        for e in l {
-            out.push(tree_of(e, ctx)?);
+        // kdb+'s trees: the count, then the ordering enlisted (`,(<:;`price)`); an
+        // ordering alone gets the count 0W.
+        let trees = l.iter().map(|e| tree_of(e, ctx)).collect::<QResult<Vec<_>>>()?;
+        for (k, t) in trees.iter().enumerate() {
+            if is_ordering(t) {
+                if k == 0 {
+                    out.push(Value::Long(i64::MAX));
+                }
+                out.push(Value::list(vec![t.clone()]));
+            } else {
+                out.push(t.clone());
+            }
         }
     }
     Ok(Value::list(out))
+}
+
+/// `(<:;col)` or `(>:;col)`: a `select[…]` ordering.
+fn is_ordering(v: &Value) -> bool {
+    match crate::atomic::items(v).as_deref() {
+        Some([Value::Unary(c), _]) => {
+            matches!(fq_value::prim::unary_name(*c).as_ref(), "<:" | ">:" | "iasc" | "idesc")
+        }
+        _ => false,
+    }
 }
 
 fn is_function(v: &Value) -> bool {
@@ -343,7 +363,13 @@ pub fn functional_select(i: &mut Interp, args: &[Value]) -> QResult<Value> {
         }
     }
     if let Some(o) = rest.get(1) {
-        let parts = crate::atomic::items(o).ok_or(QError::Type)?;
+        let mut parts = crate::atomic::items(o).ok_or(QError::Type)?;
+        // As `parse` gives it: the ordering enlisted.
+        if let [one] = parts.as_slice() {
+            if let Some(inner) = crate::atomic::items(one) {
+                parts = inner;
+            }
+        }
         if let [f, col] = parts.as_slice() {
             let desc = match f {
                 Value::Unary(c) => Some(*c) == fq_value::prim::unary_code("idesc"),

@@ -233,6 +233,10 @@ pub fn list_cmp(a: &Value, b: &Value) -> Ordering {
 
 /// `iasc x`.
 pub fn iasc(_: &mut Interp, x: Value) -> QResult<Value> {
+    // q: k){$[0h>@x;'`rank;<x]}
+    if x.is_atom() {
+        return Err(QError::Rank);
+    }
     if let Value::Dict(d) = &x {
         let g = grade(&d.values)?;
         return index1(&d.keys, &longs(g));
@@ -242,6 +246,9 @@ pub fn iasc(_: &mut Interp, x: Value) -> QResult<Value> {
 
 /// `idesc x`: descending, stable.
 pub fn idesc(_: &mut Interp, x: Value) -> QResult<Value> {
+    if x.is_atom() {
+        return Err(QError::Rank);
+    }
     if let Value::Dict(d) = &x {
         let g = grade_desc(&d.values)?;
         return index1(&d.keys, &longs(g));
