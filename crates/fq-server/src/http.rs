@@ -61,9 +61,11 @@ fn response(code: u16, ctype: &str, body: &[u8], extra: &str, keep: bool) -> Vec
     out
 }
 
-/// Read one request head from `buf` + the stream; `None` at a clean end of stream.
-fn read_request(
-    s: &mut Stream,
+/// Read one request from `buf` (bytes already read) and then `s`: `Ok(None)` at a clean
+/// end of stream, `Err(status)` for a request to refuse (0: the stream broke). Public
+/// for the fuzz target; the server calls it on each connection.
+pub fn read_request<R: Read>(
+    s: &mut R,
     buf: &mut Vec<u8>,
     max_body: usize,
 ) -> Result<Option<Request>, u16> {
@@ -266,7 +268,7 @@ fn error_json(e: &QError) -> String {
 }
 
 /// The `"query"` member of a JSON object body (a string), or why not.
-fn query_of(body: &[u8]) -> Result<String, String> {
+pub fn query_of(body: &[u8]) -> Result<String, String> {
     let text = std::str::from_utf8(body).map_err(|_| "body is not UTF-8".to_string())?;
     let b = text.as_bytes();
     let mut k = 0;
