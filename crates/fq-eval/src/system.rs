@@ -44,6 +44,15 @@ pub fn command(i: &mut Interp, cmd: &str) -> QResult<Value> {
         Some((n, a)) => (n, a.trim()),
         None => (cmd, ""),
     };
+    // `	:n expr` and `	s:n expr`: the repeat count rides on the command name.
+    let timed;
+    let (name, arg) = match name.split_once(':') {
+        Some((n @ ("t" | "ts"), reps)) => {
+            timed = format!(":{reps} {arg}");
+            (n, timed.as_str())
+        }
+        _ => (name, arg),
+    };
     if i.is_secondary()
         && !arg.is_empty()
         && matches!(
