@@ -1,8 +1,9 @@
-//! The tokio client and pool against the stand-in server (`common`).
+//! The tokio client and pool against the real ferroq server (`common::TestServer`, an
+//! in-process `fq_server::Runtime`), and against raw peers that misbehave on purpose.
 
 mod common;
 
-use common::{raw_server, read_raw_message, Config, TestServer};
+use common::{raw_server, read_raw_message, TestServer};
 use fq_client::tokio::{AsyncConnection, AsyncPool};
 use fq_client::{ClientError, Compression, ConnectOptions, Endpoint, PoolOptions};
 use fq_value::{Table, Value, Vector};
@@ -40,14 +41,12 @@ async fn query_call_errors_async_then_sync() {
 
 #[tokio::test]
 async fn rejection_malformed_and_timeouts() {
-    let s = TestServer::with(Config {
-        credentials: Some(("u".into(), "p".into())),
-        ..Default::default()
-    });
+    let s = TestServer::with_users("u:p\n");
     let e = AsyncConnection::connect(&s.endpoint(), &ConnectOptions::with_credentials("u", "x"))
         .await
         .unwrap_err();
     assert!(matches!(e, ClientError::Rejected), "{e:?}");
+    assert_eq!(s.stats().rejected.load(Ordering::SeqCst), 1);
     let mut ok =
         AsyncConnection::connect(&s.endpoint(), &ConnectOptions::with_credentials("u", "p"))
             .await
@@ -101,11 +100,13 @@ async fn subscription_stream() {
     for _ in 0..3 {
         assert_eq!(c.recv().await.unwrap(), upd);
     }
+    // Published between two calls, and pushed by the server while a call waits: both are
+    // kept for recv, in arrival order.
     s.publish(&Value::Long(7));
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(c.query("8").await.unwrap(), Value::Long(8));
-    assert_eq!(c.pending(), 1);
+    assert_eq!(c.query("neg[.z.w] 8;9").await.unwrap(), Value::Long(9));
+    assert_eq!(c.pending(), 2);
     assert_eq!(c.recv_timeout(Duration::from_millis(10)).await.unwrap(), Some(Value::Long(7)));
+    assert_eq!(c.recv().await.unwrap(), Value::Long(8));
     // recv waits for pushes that come later.
     let server = std::sync::Arc::new(s);
     let s2 = std::sync::Arc::clone(&server);
@@ -118,25 +119,35 @@ async fn subscription_stream() {
 
 #[tokio::test]
 async fn compression_and_unix_sockets() {
-    let s = TestServer::with(Config {
-        compress: true,
-        unix: cfg!(target_os = "linux"),
-        ..Default::default()
-    });
+    let s = TestServer::start();
     let opts = ConnectOptions { compression: Compression::Always, ..Default::default() };
-    let mut c = AsyncConnection::connect(&s.endpoint(), &opts).await.unwrap();
+    // The server compresses replies only for peers not on loopback (kdb+'s rule): use this
+    // machine's own non-loopback address when it has one.
+    let ep = s.remote_endpoint().unwrap_or_else(|| {
+        eprintln!(
+            "note: this machine has no non-loopback address; server-to-client compression \
+             not checked"
+        );
+        s.endpoint()
+    });
+    let remote = ep != s.endpoint();
+    let mut c = AsyncConnection::connect(&ep, &opts).await.unwrap();
     let raw = c.query_raw("til 5000").await.unwrap();
-    assert!(raw.is_compressed());
+    assert_eq!(raw.is_compressed(), remote);
     assert_eq!(raw.decode().unwrap().count(), 5000);
+    // Client to server, forced: the server counts it (q: `\fq.stats`).
     let big = Value::Vector(Vector::longs(&vec![2; 50_000]));
     assert_eq!(c.call("{sum x}", &[big]).await.unwrap(), Value::Long(100_000));
     assert_eq!(s.stats().compressed_in.load(Ordering::SeqCst), 1);
+    let compressed = c.query("(system\"fq.stats\")`compressed").await.unwrap();
+    assert_eq!(compressed, Value::Long(1));
     if cfg!(target_os = "linux") {
         let mut u = AsyncConnection::connect(&Endpoint::unix_port(s.port), &Default::default())
             .await
             .unwrap();
         assert!(u.is_local() && !u.compresses());
         assert_eq!(u.query("3*3").await.unwrap(), Value::Long(9));
+        assert!(!u.query_raw("til 5000").await.unwrap().is_compressed());
     }
 }
 

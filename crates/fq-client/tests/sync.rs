@@ -1,9 +1,9 @@
-//! The blocking client against the stand-in server (`common`), which evaluates with the
-//! real interpreter; and against raw servers that misbehave on purpose.
+//! The blocking client against the real ferroq server (`common::TestServer`, an in-process
+//! `fq_server::Runtime`), and against raw peers that misbehave on purpose.
 
 mod common;
 
-use common::{raw_server, read_raw_message, Config, TestServer};
+use common::{raw_server, read_raw_message, TestServer};
 use fq_client::{
     ClientError, Compression, ConnectOptions, Connection, Endpoint, Pool, PoolOptions,
 };
@@ -29,7 +29,9 @@ fn handshake_and_first_query() {
     let s = TestServer::start();
     let mut c = connect(&s);
     assert_eq!(c.capability(), 3);
+    // The byte the client sent, as the server recorded it (`\fq.stats`).
     assert_eq!(s.stats().last_capability.load(Ordering::SeqCst), 3);
+    assert_eq!(c.query("(system\"fq.stats\")`capability").unwrap(), Value::Long(3));
     assert!(c.is_local());
     assert!(!c.compresses());
     assert_eq!(c.query("1+1").unwrap(), Value::Long(2));
@@ -45,10 +47,7 @@ fn handshake_and_first_query() {
 
 #[test]
 fn credentials_accepted_and_rejected() {
-    let s = TestServer::with(Config {
-        credentials: Some(("user".into(), "pa:ss".into())),
-        ..Default::default()
-    });
+    let s = TestServer::with_users("user:pa:ss\n");
     let mut ok =
         Connection::connect(&s.endpoint(), &ConnectOptions::with_credentials("user", "pa:ss"))
             .unwrap();
@@ -59,7 +58,10 @@ fn credentials_accepted_and_rejected() {
         assert!(matches!(e, ClientError::Rejected), "{e:?}");
         assert_eq!(e.to_string(), "access denied: the server rejected the credentials");
     }
+    // The password file refuses before `.z.pw` would run: the server's counters tell.
     assert_eq!(s.stats().rejected.load(Ordering::SeqCst), 3);
+    assert_eq!(s.stats().accepted.load(Ordering::SeqCst), 1);
+    assert_eq!(ok.query("(system\"fq.stats\")`rejected").unwrap(), Value::Long(3));
     // A raw server that closes on the hello.
     let e = Connection::connect(&raw_server(None, |_| {}), &ConnectOptions::default());
     assert!(matches!(e, Err(ClientError::Rejected)), "{e:?}");
@@ -277,10 +279,13 @@ fn q_errors_keep_the_connection() {
 fn async_then_sync_set_get_call() {
     let s = TestServer::start();
     let mut c = connect(&s);
+    // Count async messages in q, as a server would: `.z.ps` wraps the default `value x`.
+    c.query("asyncs:0;.z.ps:{asyncs::asyncs+1;value x}").unwrap();
     c.send_async_str("a:42").unwrap();
     c.send_async(&Value::list(vec![Value::string("{b::x}"), Value::Long(7)])).unwrap();
     // One connection is in order: the sync query sees both async messages' effects.
     assert_eq!(c.query("a+b").unwrap(), Value::Long(49));
+    assert_eq!(c.query("asyncs").unwrap(), Value::Long(2));
     assert_eq!(s.stats().async_in.load(Ordering::SeqCst), 2);
     c.set("t", Value::Vector(Vector::longs(&[1, 2, 3]))).unwrap();
     assert_eq!(c.get("t").unwrap(), Value::Vector(Vector::longs(&[1, 2, 3])));
@@ -308,30 +313,50 @@ fn raw_response() {
     assert_eq!(raw.decode().unwrap(), Value::Vector(Vector::longs(&[0, 1, 2])));
 }
 
+/// Compressed messages the server received, as q reads its counters.
+fn compressed_in(c: &mut Connection) -> Value {
+    c.query("(system\"fq.stats\")`compressed").unwrap()
+}
+
 #[test]
 fn compression_both_ways() {
-    // Server to client: the stand-in compresses every reply over 2000 bytes.
-    let s = TestServer::with(Config { compress: true, ..Default::default() });
+    let s = TestServer::start();
+    let want = Value::Vector(Vector::longs(&(0..10_000).collect::<Vec<i64>>()));
+    // Server to client: like kdb+, the server compresses only for peers that are not on
+    // loopback (nor a Unix socket)...
     let mut c = connect(&s);
     let raw = c.query_raw("til 10000").unwrap();
-    assert!(raw.is_compressed());
-    assert!(raw.bytes().len() < 80_008 / 2);
-    assert_eq!(raw.payload().unwrap().len(), 80_006);
-    let want: Vec<i64> = (0..10_000).collect();
-    assert_eq!(raw.decode().unwrap(), Value::Vector(Vector::longs(&want)));
-    assert_eq!(c.query("til 10000").unwrap(), Value::Vector(Vector::longs(&want)));
+    assert!(!raw.is_compressed());
+    // ...so reach it through this machine's own non-loopback address.
+    match s.remote_endpoint() {
+        Some(ep) => {
+            let mut r = Connection::connect(&ep, &ConnectOptions::default()).unwrap();
+            let raw = r.query_raw("til 10000").unwrap();
+            assert!(raw.is_compressed(), "{ep:?}");
+            assert!(raw.bytes().len() < 80_008 / 2);
+            assert_eq!(raw.payload().unwrap().len(), 80_006);
+            assert_eq!(raw.decode().unwrap(), want);
+            assert_eq!(r.query("til 10000").unwrap(), want);
+            // Small replies are never compressed.
+            assert!(!r.query_raw("til 10").unwrap().is_compressed());
+        }
+        None => eprintln!(
+            "note: this machine has no non-loopback address; server-to-client compression \
+             not checked"
+        ),
+    }
     // Client to server: loopback, so kdb+'s rule says no...
     let big = Value::Vector(Vector::longs(&vec![5; 100_000]));
     assert_eq!(c.call("{sum x}", std::slice::from_ref(&big)).unwrap(), Value::Long(500_000));
-    assert_eq!(s.stats().compressed_in.load(Ordering::SeqCst), 0);
+    assert_eq!(compressed_in(&mut c), Value::Long(0));
     // ...unless forced.
     c.set_compression(Compression::Always);
     assert!(c.compresses());
     assert_eq!(c.call("{sum x}", std::slice::from_ref(&big)).unwrap(), Value::Long(500_000));
-    assert_eq!(s.stats().compressed_in.load(Ordering::SeqCst), 1);
+    assert_eq!(compressed_in(&mut c), Value::Long(1));
     // Small messages are never compressed.
     assert_eq!(c.query("1+1").unwrap(), Value::Long(2));
-    assert_eq!(s.stats().compressed_in.load(Ordering::SeqCst), 1);
+    assert_eq!(compressed_in(&mut c), Value::Long(1));
     let opts = ConnectOptions { compression: Compression::Always, ..Default::default() };
     let mut c2 = Connection::connect(&s.endpoint(), &opts).unwrap();
     assert_eq!(c2.call("{count x}", &[big]).unwrap(), Value::Long(100_000));
@@ -480,18 +505,21 @@ fn subscription_messages() {
     let t: Value =
         Table::from_pairs(vec![("px", Value::Vector(Vector::floats(&[1.5, 2.5])))]).unwrap().into();
     let upd = Value::list(vec![Value::sym("upd"), Value::sym("trade"), t]);
+    // Another connection makes the server publish (`neg[h] x` to each subscriber).
     s.publish(&upd);
     assert_eq!(c.recv().unwrap(), upd);
-    // A push that arrives while a sync call waits is kept for recv.
-    s.publish(&Value::Long(1));
-    s.publish(&Value::Long(2));
-    std::thread::sleep(Duration::from_millis(50));
-    assert_eq!(c.query("3").unwrap(), Value::Long(3));
+    // Pushes that arrive while a sync call waits (the server sends them before the
+    // response) are kept for recv.
+    assert_eq!(c.query("neg[.z.w] 1;neg[.z.w] 2;3").unwrap(), Value::Long(3));
     assert_eq!(c.pending(), 2);
     assert_eq!(c.recv().unwrap(), Value::Long(1));
     assert_eq!(c.recv_timeout(Duration::from_millis(10)).unwrap(), Some(Value::Long(2)));
     assert!(c.recv_timeout(Duration::from_millis(10)).unwrap().is_none());
+    // Published between two calls: waits in the socket until the next call or recv.
+    s.publish(&Value::Long(7));
     assert_eq!(c.query("4").unwrap(), Value::Long(4));
+    assert_eq!(c.pending(), 1);
+    assert_eq!(c.recv().unwrap(), Value::Long(7));
     // recv outwaits the call timeout: subscribers wait for updates.
     c.set_timeout(Some(Duration::from_millis(20)));
     let s = std::sync::Arc::new(s);
@@ -538,7 +566,7 @@ fn server_sync_requests_are_refused() {
 #[cfg(target_os = "linux")]
 #[test]
 fn unix_sockets() {
-    let s = TestServer::with(Config { unix: true, ..Default::default() });
+    let s = TestServer::start();
     // kdb+'s convention: @/tmp/kx.PORT in the abstract namespace.
     let mut c =
         Connection::connect(&Endpoint::unix_port(s.port), &ConnectOptions::default()).unwrap();
@@ -616,10 +644,7 @@ fn pool_checkout_timeout_metrics() {
 
 #[test]
 fn pool_many_threads_and_test_on_checkout() {
-    let s = TestServer::with(Config {
-        credentials: Some(("u".into(), "p".into())),
-        ..Default::default()
-    });
+    let s = TestServer::with_users("u:p\n");
     let pool = Pool::new(
         s.endpoint(),
         ConnectOptions::with_credentials("u", "p"),

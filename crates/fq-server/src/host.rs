@@ -151,6 +151,12 @@ impl Host for ServerHost {
                     GENERIC_NULL
                 })
             }),
+            // ferroq's own: the listeners' counters (`crate::stats`), read-only.
+            "fq.stats" => Some(if arg.is_empty() {
+                Ok(self.shared.stats.to_value())
+            } else {
+                Err(QError::Domain)
+            }),
             _ => None,
         }
     }

@@ -18,11 +18,13 @@ mod host;
 pub mod http;
 pub mod net;
 mod runtime;
+pub mod stats;
 
 pub use auth::Users;
 pub use host::ServerHost;
 pub use net::{Conn, Stream};
 pub use runtime::{Runtime, RuntimeHandle};
+pub use stats::Stats;
 
 use fq_value::Value;
 use std::collections::HashMap;
@@ -115,6 +117,8 @@ pub struct Shared {
     pub timeout_s: AtomicI64,
     /// The listening port (0: not listening) and the listener's wake-up address.
     pub port: Mutex<Option<Listening>>,
+    /// Counters of logins, messages and compression on accepted IPC connections.
+    pub stats: Stats,
 }
 
 /// An open listener.
@@ -164,6 +168,19 @@ pub fn listen(shared: &Arc<Shared>, port: u16) -> std::io::Result<u16> {
     Ok(port)
 }
 
+/// Also accept connections (IPC and HTTP, as on the port) on a Unix socket file at `path`,
+/// for clients that name a socket path rather than kdb+'s `/tmp/kx.PORT`. The file must
+/// not exist; it stays until the process ends and is not removed then (the caller owns it).
+pub fn listen_unix_path(shared: &Arc<Shared>, path: &std::path::Path) -> std::io::Result<()> {
+    let l = std::os::unix::net::UnixListener::bind(path)?;
+    let sh = Arc::clone(shared);
+    let closed = Arc::new(AtomicBool::new(false));
+    std::thread::Builder::new()
+        .name("fq-listen-uds-path".into())
+        .spawn(move || net::accept_unix(sh, l, closed))?;
+    Ok(())
+}
+
 /// Stop listening (`\p 0`).
 pub fn unlisten(shared: &Shared) {
     if let Some(old) = shared.port.lock().unwrap_or_else(|e| e.into_inner()).take() {
@@ -190,6 +207,7 @@ impl Shared {
             timer_ms: AtomicI64::new(0),
             timeout_s: AtomicI64::new(0),
             port: Mutex::new(None),
+            stats: Stats::default(),
         }
     }
 

@@ -362,6 +362,9 @@ fn read_loop(
             Ok(h) => h,
             Err(_) => return, // not kdb+ framing: drop the connection
         };
+        if !conn.outgoing {
+            shared.stats.message(&header);
+        }
         if header.len > limits.max_message as u64 {
             // Too large to accept: say so (when a reply is expected) and hang up, since
             // the rest of the stream cannot be trusted to be skipped cheaply.
@@ -473,7 +476,10 @@ pub fn accepted(shared: &Arc<Shared>, mut s: Stream) {
         Opening::Ipc(creds, rest) => {
             let user = creds.user_name();
             let password = String::from_utf8_lossy(&creds.password).into_owned();
-            if !shared.users.check(&user, &password) || !login(shared, &user, &password) {
+            shared.stats.hello(creds.capability);
+            let ok = shared.users.check(&user, &password) && login(shared, &user, &password);
+            shared.stats.login(ok);
+            if !ok {
                 // kdb+ closes a rejected login without a word.
                 return s.shutdown();
             }

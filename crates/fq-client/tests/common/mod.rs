@@ -1,272 +1,154 @@
-//! A stand-in kdb+ server for the client tests.
+//! The real ferroq server for the client tests, and raw peers that misbehave on purpose.
 //!
-//! STAND-IN: this small acceptor exists only because `fq-server` (the real `ferroq -p PORT`)
-//! is not on main yet. Once it lands, these tests should start the real server instead and
-//! this module should go.
+//! [`TestServer`] is `fq_server::Runtime` (what `ferroq -p 0W` runs) on its own
+//! interpreter thread in this process, listening on an ephemeral TCP port on all interfaces
+//! and on kdb+'s Unix socket `@/tmp/kx.PORT`. Each server starts with a minimal
+//! tickerplant in q so tests can have messages pushed to them:
 //!
-//! It does what a kdb+ process does for a client, with the real pieces: a real
-//! `std::net::TcpListener` (and Unix listeners), `fq_ipc::ServerHandshake`, the real
-//! interpreter `fq_eval::Interp` (one, shared by every connection, like kdb+'s main thread)
-//! and the default `.z.pg`/`.z.ps`, `value x`: a char vector is evaluated, a general list
-//! `(f; args...)` is applied. It also records what it saw (handshakes, compressed requests)
-//! and can push async messages to its clients, as a tickerplant publishes.
+//! ```q
+//! subs:0#0i; .z.po:{subs::subs,x}; .z.pc:{subs::subs except x}
+//! pub:{h:subs except .z.w;{neg[x] y}[;x] each h;count h}   / async to every other client
+//! ```
+//!
+//! What q cannot observe (logins refused by the password file, compressed messages in, the
+//! client's capability byte) the tests read from the server's own counters,
+//! [`fq_server::Stats`] (q: `system"fq.stats"`).
+//!
+//! [`raw_server`] is not ferroq: it is a hostile or broken peer (garbage frames, silence,
+//! oversized lengths, rejection) that the client must survive.
 
 #![allow(dead_code)]
 
-use fq_client::Endpoint;
-use fq_eval::{Interp, MemHost};
+use fq_client::{ConnectOptions, Connection, Endpoint};
 use fq_ipc::handshake::ServerHandshake;
-use fq_ipc::{
-    decode_message, encode_message, Compression, DecodeOptions, EncodeOptions, Header, MsgType,
-    Payload, HEADER_LEN,
-};
+use fq_ipc::{Header, HEADER_LEN};
 use fq_value::Value;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::net::UnixListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::net::{IpAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
 use std::thread;
 
-/// How the stand-in behaves.
-#[derive(Clone, Debug, Default)]
-pub struct Config {
-    /// Accept only these credentials (otherwise any).
-    pub credentials: Option<(String, String)>,
-    /// Compress every reply over 2000 bytes (kdb+ would only for remote peers).
-    pub compress: bool,
-    /// Also listen on the kdb+ Unix socket `@/tmp/kx.PORT` (Linux abstract namespace).
-    pub unix: bool,
-    /// Listen on this TCP port on all interfaces (default: an ephemeral port on 127.0.0.1).
-    pub port: Option<u16>,
-}
+/// Stack for the server's interpreter thread (as `ferroq` gives its main thread).
+const STACK_BYTES: usize = 64 << 20;
 
-/// What the server saw.
-#[derive(Default, Debug)]
-pub struct Stats {
-    /// Connections accepted (after the handshake).
-    pub accepted: AtomicUsize,
-    /// Handshakes rejected.
-    pub rejected: AtomicUsize,
-    /// Messages received.
-    pub messages: AtomicUsize,
-    /// Messages received compressed.
-    pub compressed_in: AtomicUsize,
-    /// Async messages received.
-    pub async_in: AtomicUsize,
-    /// The last capability byte a client sent.
-    pub last_capability: AtomicUsize,
-}
+/// The q each server starts with: handles recorded on open, `pub x` pushes `x` async to
+/// every connected client but the caller.
+const TICKERPLANT: &str =
+    "subs:0#0i;.z.po:{subs::subs,x};.z.pc:{subs::subs except x};pub:{h:subs except .z.w;{neg[x] y}[;x] each h;count h}";
 
-type Writer = Arc<Mutex<Box<dyn Write + Send>>>;
-
-/// A request to the interpreter thread: the message and where to send its result.
-type Job = (Value, mpsc::Sender<Result<Value, fq_value::QError>>);
-
-struct Shared {
-    config: Config,
-    /// To the interpreter thread, which owns the one `Interp` (as kdb+'s main thread).
-    interp: Mutex<mpsc::Sender<Job>>,
-    stats: Stats,
-    clients: Mutex<Vec<Writer>>,
-}
-
-/// A running stand-in server.
+/// A running ferroq server (`fq_server::Runtime`) on an ephemeral port.
 pub struct TestServer {
-    /// The TCP port.
+    /// The TCP port (also the Unix socket `@/tmp/kx.PORT`).
     pub port: u16,
-    shared: Arc<Shared>,
+    shared: Arc<fq_server::Shared>,
+    /// Credentials for the tests' own connection (`eval`, `publish`).
+    admin: ConnectOptions,
+    conn: Mutex<Option<Connection>>,
 }
 
 impl TestServer {
-    /// Start with the default configuration (no credentials, no compression).
+    /// A server that lets everyone in.
     pub fn start() -> TestServer {
-        TestServer::with(Config::default())
+        TestServer::with(fq_server::Config::default(), ConnectOptions::default())
     }
 
-    /// Start on an ephemeral 127.0.0.1 port.
-    pub fn with(config: Config) -> TestServer {
-        let listener = match config.port {
-            Some(p) => TcpListener::bind(("0.0.0.0", p)).expect("bind"),
-            None => TcpListener::bind("127.0.0.1:0").expect("bind"),
-        };
-        let port = listener.local_addr().expect("addr").port();
-        let shared = Arc::new(Shared {
-            interp: Mutex::new(interpreter_thread()),
-            stats: Stats::default(),
-            clients: Mutex::new(Vec::new()),
-            config,
-        });
-        let s = Arc::clone(&shared);
-        thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let _ = stream.set_nodelay(true);
-                let Ok(w) = stream.try_clone() else { continue };
-                let s = Arc::clone(&s);
-                thread::spawn(move || serve(&s, Box::new(stream), Box::new(w)));
-            }
-        });
-        if shared.config.unix {
-            #[cfg(target_os = "linux")]
-            {
-                use std::os::linux::net::SocketAddrExt;
-                let Endpoint::Unix(fq_client::UnixAddr::Abstract(name)) = Endpoint::unix_port(port)
-                else {
-                    panic!("QUDSPATH must not be set for the UDS tests")
-                };
-                let a = std::os::unix::net::SocketAddr::from_abstract_name(&name).expect("name");
-                let l = UnixListener::bind_addr(&a).expect("bind uds");
-                serve_unix(Arc::clone(&shared), l);
-            }
-        }
-        TestServer { port, shared }
+    /// A server with a password file (`user:password` lines, as `-u file`); the tests'
+    /// own connection logs in with the first line.
+    pub fn with_users(file: &str) -> TestServer {
+        let first = file.lines().next().unwrap_or("");
+        let (u, p) = first.split_once(':').unwrap_or((first, ""));
+        let config =
+            fq_server::Config { users: fq_server::Users::parse(file), ..Default::default() };
+        TestServer::with(config, ConnectOptions::with_credentials(u, p))
     }
 
-    /// Also serve on a Unix socket file.
-    pub fn listen_unix_path(&self, path: &std::path::Path) {
-        let l = UnixListener::bind(path).expect("bind uds path");
-        serve_unix(Arc::clone(&self.shared), l);
+    /// A server with this configuration (the port is always an ephemeral one).
+    pub fn with(config: fq_server::Config, admin: ConnectOptions) -> TestServer {
+        let (tx, rx) = std::sync::mpsc::channel();
+        thread::Builder::new()
+            .name("fq-test-server".into())
+            .stack_size(STACK_BYTES)
+            .spawn(move || {
+                let interp = fq_eval::Interp::new(Box::new(fq_eval::MemHost::default()));
+                let cfg = fq_server::Config { port: Some(0), ..config };
+                let mut rt = fq_server::Runtime::new(interp, &cfg).expect("listen");
+                tx.send((rt.port(), rt.handle())).expect("started");
+                rt.run();
+            })
+            .expect("spawn the server");
+        let (port, handle) = rx.recv().expect("server started");
+        // A console line: runs on the interpreter thread before any client can connect.
+        handle.line(TICKERPLANT);
+        TestServer { port, shared: handle.shared, admin, conn: Mutex::new(None) }
     }
 
-    /// The TCP endpoint.
+    /// The TCP endpoint on loopback.
     pub fn endpoint(&self) -> Endpoint {
         Endpoint::tcp("127.0.0.1", self.port)
     }
 
-    /// What the server saw.
-    pub fn stats(&self) -> &Stats {
+    /// The TCP endpoint on a non-loopback address of this machine, if it has one: the
+    /// server then treats the client as remote and compresses large replies (kdb+'s rule).
+    pub fn remote_endpoint(&self) -> Option<Endpoint> {
+        let ip = outbound_ip()?;
+        TcpStream::connect((ip, self.port)).ok()?;
+        Some(Endpoint::tcp(ip.to_string(), self.port))
+    }
+
+    /// The server's counters.
+    pub fn stats(&self) -> &fq_server::Stats {
         &self.shared.stats
     }
 
-    /// Evaluate q on the server directly.
+    /// Also serve on a Unix socket file.
+    pub fn listen_unix_path(&self, path: &std::path::Path) {
+        fq_server::listen_unix_path(&self.shared, path).expect("bind uds path");
+    }
+
+    /// Run `f` on the tests' own connection to the server (opened on first use, so from
+    /// then on it counts as one login in [`stats`](Self::stats)).
+    fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
+        let mut conn = self.conn.lock().unwrap();
+        let c = conn.get_or_insert_with(|| {
+            Connection::connect(&self.endpoint(), &self.admin).expect("the tests' connection")
+        });
+        f(c)
+    }
+
+    /// Evaluate q on the server.
     pub fn eval(&self, q: &str) -> Value {
-        evaluate(&self.shared, Value::string(q)).expect("server eval")
+        self.with_conn(|c| c.query(q)).expect("server eval")
     }
 
-    /// Send an async message to every connected client, as a tickerplant publishes.
+    /// Push `v` async to every client connected (but the tests' own connection), as a
+    /// tickerplant publishes: the server's `pub` runs `neg[h] v` for each handle `.z.po`
+    /// recorded. When this returns, the messages are written.
     pub fn publish(&self, v: &Value) {
-        let msg =
-            encode_message(&Payload::Value(v.clone()), MsgType::Async, &EncodeOptions::default())
-                .expect("encode");
-        for w in self.shared.clients.lock().unwrap().iter() {
-            let _ = w.lock().unwrap().write_all(&msg);
-        }
+        let sent = self.with_conn(|c| c.call("pub", std::slice::from_ref(v))).expect("publish");
+        assert_ne!(sent, Value::Long(0), "nobody to publish to");
     }
 }
 
-fn serve_unix(shared: Arc<Shared>, l: UnixListener) {
-    thread::spawn(move || {
-        for stream in l.incoming().flatten() {
-            let Ok(w) = stream.try_clone() else { continue };
-            let s = Arc::clone(&shared);
-            thread::spawn(move || serve(&s, Box::new(stream), Box::new(w)));
-        }
-    });
+/// The machine's own non-loopback IPv4 address: the source address the OS picks for an
+/// outbound route (a UDP `connect` sends nothing), or the first of `hostname -I`.
+fn outbound_ip() -> Option<IpAddr> {
+    let usable = |ip: &IpAddr| !ip.is_loopback() && !ip.is_unspecified();
+    let routed = std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|u| u.connect("8.8.8.8:53").map(|()| u))
+        .and_then(|u| u.local_addr())
+        .map(|a| a.ip())
+        .ok()
+        .filter(usable);
+    routed.or_else(|| {
+        let out = std::process::Command::new("hostname").arg("-I").output().ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .filter_map(|w| w.parse::<IpAddr>().ok())
+            .find(|ip| ip.is_ipv4() && usable(ip))
+    })
 }
 
-/// One connection: handshake, then evaluate messages until the client goes.
-fn serve(s: &Shared, mut r: Box<dyn Read + Send>, w: Box<dyn Write + Send>) {
-    let w: Writer = Arc::new(Mutex::new(w));
-    let mut hs = ServerHandshake::new();
-    let mut byte = [0u8; 1];
-    // Read byte by byte so nothing after the NUL is consumed.
-    let creds = loop {
-        match r.read(&mut byte) {
-            Ok(1) => match hs.feed(&byte) {
-                Ok(Some((c, _))) => break c,
-                Ok(None) => {}
-                Err(_) => return,
-            },
-            _ => return,
-        }
-    };
-    s.stats.last_capability.store(usize::from(creds.capability), Ordering::SeqCst);
-    if let Some((u, p)) = &s.config.credentials {
-        if creds.user != u.as_bytes() || creds.password != p.as_bytes() {
-            s.stats.rejected.fetch_add(1, Ordering::SeqCst);
-            return; // close without a byte: kdb+'s rejection
-        }
-    }
-    let large = creds.large_messages();
-    if w.lock().unwrap().write_all(&[creds.reply()]).is_err() {
-        return;
-    }
-    s.stats.accepted.fetch_add(1, Ordering::SeqCst);
-    s.clients.lock().unwrap().push(Arc::clone(&w));
-    let enc =
-        EncodeOptions { compress: s.config.compress, large_messages: large, ..Default::default() };
-    let dec = DecodeOptions { large_messages: large, ..Default::default() };
-    loop {
-        let mut head = [0u8; HEADER_LEN];
-        if r.read_exact(&mut head).is_err() {
-            return;
-        }
-        let Ok(h) = Header::parse(&head, large) else { return };
-        let mut msg = head.to_vec();
-        msg.resize(h.len as usize, 0);
-        if r.read_exact(&mut msg[HEADER_LEN..]).is_err() {
-            return;
-        }
-        s.stats.messages.fetch_add(1, Ordering::SeqCst);
-        if h.compression != Compression::None {
-            s.stats.compressed_in.fetch_add(1, Ordering::SeqCst);
-        }
-        let reply = match decode_message(&msg, &dec) {
-            Ok((_, Payload::Value(v))) => match evaluate(s, v) {
-                Ok(v) => Payload::Value(v),
-                Err(e) => Payload::Error(e),
-            },
-            Ok((_, Payload::Error(e))) => Payload::Error(e),
-            Err(e) => Payload::Error(e.to_q()),
-        };
-        match h.msg_type {
-            MsgType::Sync => {
-                let out = encode_message(&reply, MsgType::Response, &enc).unwrap_or_else(|e| {
-                    encode_message(&Payload::Error(e.to_q()), MsgType::Response, &enc)
-                        .expect("error reply")
-                });
-                if w.lock().unwrap().write_all(&out).is_err() {
-                    return;
-                }
-            }
-            MsgType::Async => {
-                s.stats.async_in.fetch_add(1, Ordering::SeqCst);
-            }
-            MsgType::Response => {}
-        }
-    }
-}
-
-/// Stack for the interpreter thread, and the part of it q code may use.
-const STACK_BYTES: usize = 64 << 20;
-
-/// Start the interpreter thread: it evaluates jobs one at a time, in arrival order, with
-/// `value x` (kdb+'s default `.z.pg`/`.z.ps`).
-fn interpreter_thread() -> mpsc::Sender<Job> {
-    let (tx, rx) = mpsc::channel::<Job>();
-    thread::Builder::new()
-        .stack_size(STACK_BYTES)
-        .spawn(move || {
-            let mut interp = Interp::new(Box::new(MemHost::default()));
-            interp.set_stack_limit(STACK_BYTES - (8 << 20));
-            let value = fq_value::prim::unary_code("value").expect("value is a primitive");
-            for (msg, reply) in rx {
-                let _ = reply.send(interp.apply(&Value::Unary(value), vec![msg]));
-            }
-        })
-        .expect("spawn the interpreter");
-    tx
-}
-
-/// Evaluate a message on the interpreter thread.
-fn evaluate(s: &Shared, v: Value) -> Result<Value, fq_value::QError> {
-    let (tx, rx) = mpsc::channel();
-    let sent = s.interp.lock().unwrap().send((v, tx));
-    sent.map_err(|_| fq_value::QError::internal("interpreter gone"))?;
-    rx.recv().map_err(|_| fq_value::QError::internal("interpreter gone"))?
-}
-
-/// A one-connection server with custom behaviour (malformed replies, silence...): accepts
+/// A one-connection peer with custom behaviour (malformed replies, silence...): accepts
 /// one client, answers its handshake with `reply` (or closes when `None`), then runs `then`.
 pub fn raw_server(reply: Option<u8>, then: impl FnOnce(TcpStream) + Send + 'static) -> Endpoint {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
