@@ -17,7 +17,7 @@
 //! [`raw_server`] is not ferroq: it is a hostile or broken peer (garbage frames, silence,
 //! oversized lengths, rejection) that the client must survive.
 
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test crate uses a different part of this module")]
 
 use fq_client::{ConnectOptions, Connection, Endpoint};
 use fq_ipc::handshake::ServerHandshake;
