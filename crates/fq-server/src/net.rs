@@ -233,7 +233,7 @@ fn packed_addr(s: &Stream) -> i32 {
     }
 }
 
-/// Register a connection whose handshake is done and start its reader thread.
+/// Register a connection whose handshake is done; the caller runs its [`Reads`].
 pub fn register(
     shared: &Arc<Shared>,
     stream: Stream,
@@ -241,7 +241,7 @@ pub fn register(
     user: Sym,
     outgoing: bool,
     pending: Vec<u8>,
-) -> io::Result<Arc<Conn>> {
+) -> io::Result<(Arc<Conn>, Reads)> {
     let handle = shared.next_handle();
     let compress = !is_local(&stream);
     let addr = packed_addr(&stream);
@@ -265,18 +265,33 @@ pub fn register(
     if !outgoing {
         let _ = shared.events.send(Event::Open(Arc::clone(&conn)));
     }
-    let sh = Arc::clone(shared);
-    let c = Arc::clone(&conn);
-    std::thread::Builder::new().name(format!("fq-conn-{handle}")).spawn(move || {
-        read_loop(&sh, &c, reader, pending, &resp_tx);
-        sh.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&c.handle);
-        c.closed.store(true, Ordering::Release);
+    let reads =
+        Reads { shared: Arc::clone(shared), conn: Arc::clone(&conn), reader, pending, resp_tx };
+    Ok((conn, reads))
+}
+
+/// A registered connection's reading side, to run on the thread that serves it.
+pub struct Reads {
+    shared: Arc<Shared>,
+    conn: Arc<Conn>,
+    reader: Stream,
+    pending: Vec<u8>,
+    resp_tx: mpsc::Sender<Result<Value, QError>>,
+}
+
+impl Reads {
+    /// Read frames until the peer goes away, then unregister the handle (`.z.pc` runs
+    /// unless this side closed it).
+    pub fn run(self) {
+        let Reads { shared, conn, reader, pending, resp_tx } = self;
+        read_loop(&shared, &conn, reader, pending, &resp_tx);
+        shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&conn.handle);
+        conn.closed.store(true, Ordering::Release);
         drop(resp_tx);
-        if !c.closed_here.load(Ordering::Acquire) {
-            let _ = sh.events.send(Event::Close(c.handle));
+        if !conn.closed_here.load(Ordering::Acquire) {
+            let _ = shared.events.send(Event::Close(conn.handle));
         }
-    })?;
-    Ok(conn)
+    }
 }
 
 /// Bytes read from a socket but not consumed yet: one `read` usually brings a whole
@@ -487,7 +502,11 @@ pub fn accepted(shared: &Arc<Shared>, mut s: Stream) {
                 return;
             }
             let _ = s.set_read_timeout(None);
-            let _ = register(shared, s, creds.reply(), Sym::new(&user), false, rest);
+            // This (the accepting) thread goes on as the connection's reader.
+            if let Ok((_, reads)) = register(shared, s, creds.reply(), Sym::new(&user), false, rest)
+            {
+                reads.run();
+            }
         }
     }
 }
@@ -607,7 +626,13 @@ pub fn connect(shared: &Arc<Shared>, target: &str, timeout_ms: i64) -> Result<Ar
     };
     let cap = hs.on_reply(got).map_err(|_| QError::Access)?;
     let _ = stream.set_read_timeout(None);
-    register(shared, stream, cap, Sym::new(&user), true, Vec::new()).map_err(|e| hop(&os_text(&e)))
+    let (conn, reads) = register(shared, stream, cap, Sym::new(&user), true, Vec::new())
+        .map_err(|e| hop(&os_text(&e)))?;
+    std::thread::Builder::new()
+        .name(format!("fq-conn-{}", conn.handle))
+        .spawn(move || reads.run())
+        .map_err(|e| hop(&os_text(&e)))?;
+    Ok(conn)
 }
 
 /// The operating system's words for an IO error, as kdb+ quotes them.
