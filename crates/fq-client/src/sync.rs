@@ -201,7 +201,7 @@ impl Connection {
         opts: &ConnectOptions,
     ) -> Result<Connection> {
         stream.set_timeouts(opts.connect_timeout)?;
-        let mut io = BufReader::with_capacity(1 << 16, stream);
+        let mut io = BufReader::with_capacity(1 << 18, stream);
         let hs = ClientHandshake::new(&opts.user, &opts.password, opts.capability);
         io.get_mut().write_all(hs.hello()).map_err(handshake_io)?;
         let mut reply = [0u8; 1];
@@ -252,7 +252,7 @@ impl Connection {
     pub fn request(&mut self, msg: &Value) -> Result<Value> {
         let bytes = self.codec.encode(&Payload::Value(msg.clone()), MsgType::Sync)?;
         // Decoding inside the guard: a payload that does not decode breaks the connection.
-        self.guarded(|c, deadline| c.exchange(&bytes, deadline)?.decode())
+        self.guarded(|c, deadline| c.exchange_decoded(&bytes, deadline))
     }
 
     /// Evaluate q text and return the response undecoded: header and bytes as received
@@ -274,6 +274,37 @@ impl Connection {
         loop {
             match frame::classify(self.read_message(deadline)?)? {
                 Arrival::Response(r) => return Ok(r),
+                Arrival::Async(v) => self.pending.push_back(v),
+                Arrival::Request => {
+                    let refusal = self.codec.refusal()?;
+                    self.write_all(&refusal, deadline)?;
+                }
+            }
+        }
+    }
+
+    /// As [`exchange`](Connection::exchange), decoding the response while it arrives:
+    /// fixed-width columns are read straight into their vectors, so a large result is never
+    /// held twice and decoding overlaps the transfer.
+    fn exchange_decoded(&mut self, bytes: &[u8], deadline: Option<Instant>) -> Result<Value> {
+        self.write_all(bytes, deadline)?;
+        loop {
+            let header = self.read_header(deadline)?;
+            if header.msg_type == MsgType::Response {
+                self.arm(deadline)?;
+                let payload =
+                    fq_ipc::stream::read_payload(&mut self.io, &header, &self.codec.decode)
+                        .map_err(|e| match e {
+                            fq_ipc::stream::StreamError::Io(e) => ClientError::from_io(e),
+                            fq_ipc::stream::StreamError::Ipc(e) => ClientError::Protocol(e),
+                        })?;
+                return match payload {
+                    Payload::Value(v) => Ok(v),
+                    Payload::Error(e) => Err(ClientError::Q(e.text().to_owned())),
+                };
+            }
+            match frame::classify(self.read_body(header, deadline)?)? {
+                Arrival::Response(_) => unreachable!("responses are read above"),
                 Arrival::Async(v) => self.pending.push_back(v),
                 Arrival::Request => {
                     let refusal = self.codec.refusal()?;
@@ -467,10 +498,25 @@ impl Connection {
 
     /// Read one whole message.
     fn read_message(&mut self, deadline: Option<Instant>) -> Result<RawMessage> {
+        let header = self.read_header(deadline)?;
+        self.read_body(header, deadline)
+    }
+
+    /// Read a message's header, checked against the size limit.
+    fn read_header(&mut self, deadline: Option<Instant>) -> Result<fq_ipc::Header> {
         self.arm(deadline)?;
         let mut head = [0u8; HEADER_LEN];
         self.io.read_exact(&mut head).map_err(ClientError::from_io)?;
-        let header = frame::parse_header(&head, self.codec.large, self.codec.max_message)?;
+        frame::parse_header(&head, self.codec.large, self.codec.max_message)
+    }
+
+    /// Read the rest of the message whose header was just read.
+    fn read_body(
+        &mut self,
+        header: fq_ipc::Header,
+        deadline: Option<Instant>,
+    ) -> Result<RawMessage> {
+        let head = header.to_bytes();
         let total = usize::try_from(header.len).map_err(|_| {
             ClientError::Protocol(fq_ipc::IpcError::TooLarge {
                 len: header.len,

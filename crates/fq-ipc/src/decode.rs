@@ -41,38 +41,99 @@ pub fn decode_payload(
     little_endian: bool,
     opts: &DecodeOptions,
 ) -> Result<Payload, IpcError> {
-    let mut r = Reader {
-        b: bytes,
-        pos: 0,
-        little: little_endian,
-        depth: 0,
-        max_depth: opts.max_depth,
-        short_syms: FxHashMap::default(),
-        long_syms: FxHashMap::default(),
-    };
-    let payload = if bytes.first() == Some(&0x80) {
-        r.pos = 1;
-        let text = r.cstr()?;
-        Payload::Error(QError::from_text(&String::from_utf8_lossy(text)))
-    } else {
-        Payload::Value(r.value()?)
-    };
-    if r.pos != bytes.len() {
-        return Err(IpcError::Trailing { extra: bytes.len() - r.pos });
+    let mut r = Reader::new(Slice { b: bytes, pos: 0 }, little_endian, opts);
+    let payload = r.payload()?;
+    if r.src.pos != bytes.len() {
+        return Err(IpcError::Trailing { extra: bytes.len() - r.src.pos });
     }
     Ok(payload)
 }
 
-struct Reader<'a> {
+/// Where the decoder's bytes come from: a slice in memory, or a stream read as it goes
+/// ([`crate::stream`]). Every method fails with [`IpcError::Truncated`] rather than read
+/// past the payload's end.
+pub(crate) trait Source {
+    /// Bytes consumed so far (offsets in errors).
+    fn pos(&self) -> usize;
+    /// Bytes of the payload not consumed yet.
+    fn remaining(&self) -> usize;
+    /// Fill `out` exactly.
+    fn fill(&mut self, out: &mut [u8]) -> Result<(), IpcError>;
+    /// The next `n` bytes as a new buffer (read straight into it when streaming).
+    fn buffer(&mut self, n: usize) -> Result<Buffer, IpcError>;
+    /// The next 8 bytes, not consumed, when 8 remain and are at hand without waiting.
+    fn peek8(&mut self) -> Option<u64>;
+    /// Consume `n` bytes just seen through [`Source::peek8`].
+    fn skip(&mut self, n: usize);
+    /// A NUL-terminated string (the NUL consumed, not shown to `f`).
+    fn cstr<T>(&mut self, f: impl FnOnce(&[u8]) -> T) -> Result<T, IpcError>;
+
+    fn truncated(&self, need: usize) -> IpcError {
+        IpcError::Truncated { at: self.pos(), need, have: self.remaining() }
+    }
+}
+
+/// A payload in memory.
+struct Slice<'a> {
     b: &'a [u8],
     pos: usize,
+}
+
+impl Source for Slice<'_> {
+    #[inline]
+    fn pos(&self) -> usize {
+        self.pos
+    }
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.b.len() - self.pos
+    }
+    #[inline]
+    fn fill(&mut self, out: &mut [u8]) -> Result<(), IpcError> {
+        let b = self.b;
+        let s = b.get(self.pos..self.pos + out.len()).ok_or_else(|| self.truncated(out.len()))?;
+        out.copy_from_slice(s);
+        self.pos += out.len();
+        Ok(())
+    }
+    fn buffer(&mut self, n: usize) -> Result<Buffer, IpcError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.b.len())
+            .ok_or_else(|| self.truncated(n))?;
+        let buf = Buffer::from_slice(&self.b[self.pos..end]);
+        self.pos = end;
+        Ok(buf)
+    }
+    #[inline]
+    fn peek8(&mut self) -> Option<u64> {
+        let w = self.b.get(self.pos..self.pos + 8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        Some(u64::from_le_bytes(a))
+    }
+    #[inline]
+    fn skip(&mut self, n: usize) {
+        self.pos += n;
+    }
+    fn cstr<T>(&mut self, f: impl FnOnce(&[u8]) -> T) -> Result<T, IpcError> {
+        let rest = &self.b[self.pos..];
+        let n = rest.iter().position(|&c| c == 0).ok_or_else(|| self.truncated(rest.len() + 1))?;
+        self.pos += n + 1;
+        Ok(f(&rest[..n]))
+    }
+}
+
+pub(crate) struct Reader<S> {
+    pub(crate) src: S,
     little: bool,
     depth: usize,
     max_depth: usize,
     /// Symbols of at most 7 bytes, keyed by their bytes packed in a u64 (names contain no
     /// NUL, so the packing is unique).
     short_syms: FxHashMap<u64, Sym>,
-    long_syms: FxHashMap<&'a [u8], Sym>,
+    long_syms: FxHashMap<Box<[u8]>, Sym>,
 }
 
 /// Items reserved ahead for a general list before they are decoded.
@@ -81,29 +142,37 @@ const MAX_RESERVE: usize = 1024;
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-impl<'a> Reader<'a> {
-    #[inline]
-    fn remaining(&self) -> usize {
-        self.b.len() - self.pos
+impl<S: Source> Reader<S> {
+    pub(crate) fn new(src: S, little: bool, opts: &DecodeOptions) -> Reader<S> {
+        Reader {
+            src,
+            little,
+            depth: 0,
+            max_depth: opts.max_depth,
+            short_syms: FxHashMap::default(),
+            long_syms: FxHashMap::default(),
+        }
+    }
+
+    /// A whole payload: an error (type -128 and its text) or a value.
+    pub(crate) fn payload(&mut self) -> Result<Payload, IpcError> {
+        let t = self.u8()?;
+        if t == 0x80 {
+            let text = self.src.cstr(|t| String::from_utf8_lossy(t).into_owned())?;
+            return Ok(Payload::Error(QError::from_text(&text)));
+        }
+        Ok(Payload::Value(self.typed(t as i8, 0)?))
     }
 
     #[inline]
-    fn take(&mut self, n: usize) -> Result<&'a [u8], IpcError> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&e| e <= self.b.len())
-            .ok_or(IpcError::Truncated { at: self.pos, need: n, have: self.b.len() - self.pos })?;
-        let s = &self.b[self.pos..end];
-        self.pos = end;
-        Ok(s)
+    fn remaining(&self) -> usize {
+        self.src.remaining()
     }
 
     #[inline]
     fn array<const N: usize>(&mut self) -> Result<[u8; N], IpcError> {
-        let s = self.take(N)?;
         let mut a = [0u8; N];
-        a.copy_from_slice(s);
+        self.src.fill(&mut a)?;
         if !self.little {
             a.reverse();
         }
@@ -112,7 +181,9 @@ impl<'a> Reader<'a> {
 
     #[inline]
     fn u8(&mut self) -> Result<u8, IpcError> {
-        Ok(self.take(1)?[0])
+        let mut a = [0u8; 1];
+        self.src.fill(&mut a)?;
+        Ok(a[0])
     }
     #[inline]
     fn i16(&mut self) -> Result<i16, IpcError> {
@@ -145,41 +216,21 @@ impl<'a> Reader<'a> {
         let n = self.i32()?;
         let n = usize::try_from(n).map_err(|_| IpcError::BadCount(i64::from(n)))?;
         if n.saturating_mul(min_item_bytes) > self.remaining() {
-            return Err(IpcError::Truncated {
-                at: self.pos,
-                need: n.saturating_mul(min_item_bytes),
-                have: self.remaining(),
-            });
+            return Err(self.src.truncated(n.saturating_mul(min_item_bytes)));
         }
         Ok(n)
-    }
-
-    /// A NUL-terminated string (without the NUL).
-    fn cstr(&mut self) -> Result<&'a [u8], IpcError> {
-        let rest = &self.b[self.pos..];
-        let n = rest.iter().position(|&c| c == 0).ok_or(IpcError::Truncated {
-            at: self.pos,
-            need: rest.len() + 1,
-            have: rest.len(),
-        })?;
-        self.pos += n + 1;
-        Ok(&rest[..n])
     }
 
     /// A symbol, interned through a per-message cache so that repeated names cost one
     /// hash lookup and no lock.
     #[inline]
     fn sym(&mut self) -> Result<Sym, IpcError> {
-        let rest = &self.b[self.pos..];
-        if let Some(w) = rest.get(..8) {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(w);
-            let w = u64::from_le_bytes(a);
+        if let Some(w) = self.src.peek8() {
             let zeros = w.wrapping_sub(ONES) & !w & HIGHS;
             if zeros != 0 {
                 // The lowest flagged byte is exactly the first NUL.
                 let n = (zeros.trailing_zeros() / 8) as usize;
-                self.pos += n + 1;
+                self.src.skip(n + 1);
                 if n == 0 {
                     return Ok(Sym::EMPTY);
                 }
@@ -187,21 +238,30 @@ impl<'a> Reader<'a> {
                 if let Some(&s) = self.short_syms.get(&key) {
                     return Ok(s);
                 }
-                let s = Sym::from_bytes(&rest[..n]);
+                let s = Sym::from_bytes(&key.to_le_bytes()[..n]);
                 self.short_syms.insert(key, s);
                 return Ok(s);
             }
         }
-        let name = self.cstr()?;
-        if name.is_empty() {
-            return Ok(Sym::EMPTY);
-        }
-        if let Some(&s) = self.long_syms.get(name) {
-            return Ok(s);
-        }
-        let s = Sym::from_bytes(name);
-        self.long_syms.insert(name, s);
-        Ok(s)
+        let (short, long) = (&mut self.short_syms, &mut self.long_syms);
+        self.src.cstr(|name| {
+            if name.is_empty() {
+                return Sym::EMPTY;
+            }
+            if name.len() < 8 {
+                let mut a = [0u8; 8];
+                a[..name.len()].copy_from_slice(name);
+                return *short
+                    .entry(u64::from_le_bytes(a))
+                    .or_insert_with(|| Sym::from_bytes(name));
+            }
+            if let Some(&s) = long.get(name) {
+                return s;
+            }
+            let s = Sym::from_bytes(name);
+            long.insert(name.into(), s);
+            s
+        })
     }
 
     fn enter(&mut self) -> Result<(), IpcError> {
@@ -213,8 +273,13 @@ impl<'a> Reader<'a> {
     }
 
     fn value(&mut self) -> Result<Value, IpcError> {
-        let at = self.pos;
+        let at = self.src.pos();
         let t = self.u8()? as i8;
+        self.typed(t, at)
+    }
+
+    /// The value whose type byte `t` (at offset `at`) was just read.
+    fn typed(&mut self, t: i8, at: usize) -> Result<Value, IpcError> {
         match t {
             -19..=-1 => self.atom(t),
             0 => {
@@ -271,8 +336,7 @@ impl<'a> Reader<'a> {
                 Ok(Value::Dict(Arc::new(d)))
             }
             100 => {
-                let context = self.cstr()?;
-                let context = Sym::from_bytes(context);
+                let context = self.src.cstr(Sym::from_bytes)?;
                 if self.u8()? != 10 {
                     return Err(IpcError::Invalid {
                         at,
@@ -281,8 +345,8 @@ impl<'a> Reader<'a> {
                 }
                 let _attr = self.attr()?;
                 let n = self.count(1)?;
-                let source = self.take(n)?;
-                Ok(Value::Lambda(Arc::new(Lambda::new(context, source))))
+                let source = self.src.buffer(n)?;
+                Ok(Value::Lambda(Arc::new(Lambda::new(context, source.as_slice()))))
             }
             101 => Ok(Value::Unary(self.u8()?)),
             102 => Ok(Value::Binary(self.u8()?)),
@@ -323,9 +387,8 @@ impl<'a> Reader<'a> {
         Ok(match t {
             -1 => Value::Bool(self.u8()? != 0),
             -2 => {
-                let g = self.take(16)?;
                 let mut a = [0u8; 16];
-                a.copy_from_slice(g);
+                self.src.fill(&mut a)?;
                 Value::Guid(Box::new(a))
             }
             -4 => Value::Byte(self.u8()?),
@@ -344,7 +407,7 @@ impl<'a> Reader<'a> {
             -17 => Value::Minute(self.i32()?),
             -18 => Value::Second(self.i32()?),
             -19 => Value::Time(self.i32()?),
-            _ => return Err(IpcError::UnknownType { at: self.pos - 1, ty: t }),
+            _ => return Err(IpcError::UnknownType { at: self.src.pos() - 1, ty: t }),
         })
     }
 
@@ -352,13 +415,12 @@ impl<'a> Reader<'a> {
         let attr = self.attr()?;
         let size = ty.elem_size().unwrap_or(1);
         let n = self.count(size)?;
-        let bytes = self.take(n * size)?;
-        let mut buf = Buffer::from_slice(bytes);
+        let mut buf = self.src.buffer(n * size)?;
         if !self.little && size > 1 && ty != QType::GUID {
             swap_elements(buf.make_mut(), size);
         }
         let v = Vector::from_buffer(ty, buf)
-            .map_err(|e| IpcError::BadValue { at: self.pos, error: e })?;
+            .map_err(|e| IpcError::BadValue { at: self.src.pos(), error: e })?;
         Ok(Value::Vector(v.with_attr(attr)))
     }
 

@@ -114,7 +114,7 @@ impl<'a> Writer<'a> {
         self.raw(x.to_le_bytes());
     }
 
-    fn header(&mut self, ty: i8, attr: Attr, n: usize) -> Result<(), IpcError> {
+    pub(crate) fn header(&mut self, ty: i8, attr: Attr, n: usize) -> Result<(), IpcError> {
         let n = count_i32(n)?;
         self.out.push(ty as u8);
         self.out.push(attr.byte());
@@ -219,38 +219,42 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    fn vector(&mut self, v: &Vector) -> Result<(), IpcError> {
+    /// The names of `ids`, each followed by a NUL (a symbol vector's body).
+    pub(crate) fn sym_names(&mut self, ids: &[Sym]) {
+        let total = sym_bytes(ids);
+        let start = self.out.len();
+        // 8 bytes of slack so that every short name is one 8-byte store.
+        self.out.resize(start + total + 8, 0);
+        let buf = &mut self.out[start..];
+        let mut pos = 0;
+        sym::with_packed(|names, packed| {
+            for s in ids {
+                match packed.get(s.id() as usize) {
+                    Some(&sym::LONG_NAME) => {
+                        let n = names.get(s.id() as usize).copied().unwrap_or(b"");
+                        buf[pos..pos + n.len()].copy_from_slice(n);
+                        buf[pos + n.len()] = 0;
+                        pos += n.len() + 1;
+                    }
+                    Some(&w) => {
+                        buf[pos..pos + 8].copy_from_slice(&w.to_le_bytes());
+                        pos += sym::packed_len(w) + 1;
+                    }
+                    None => {
+                        buf[pos] = 0;
+                        pos += 1;
+                    }
+                }
+            }
+        });
+        self.out.truncate(start + pos);
+    }
+
+    pub(crate) fn vector(&mut self, v: &Vector) -> Result<(), IpcError> {
         let ty = v.ty();
         self.header(ty.code() as i8, v.attr(), v.len())?;
         if ty == QType::SYMBOL {
-            let ids: &[Sym] = v.as_slice();
-            let total = sym_bytes(ids);
-            let start = self.out.len();
-            // 8 bytes of slack so that every short name is one 8-byte store.
-            self.out.resize(start + total + 8, 0);
-            let buf = &mut self.out[start..];
-            let mut pos = 0;
-            sym::with_packed(|names, packed| {
-                for s in ids {
-                    match packed.get(s.id() as usize) {
-                        Some(&sym::LONG_NAME) => {
-                            let n = names.get(s.id() as usize).copied().unwrap_or(b"");
-                            buf[pos..pos + n.len()].copy_from_slice(n);
-                            buf[pos + n.len()] = 0;
-                            pos += n.len() + 1;
-                        }
-                        Some(&w) => {
-                            buf[pos..pos + 8].copy_from_slice(&w.to_le_bytes());
-                            pos += sym::packed_len(w) + 1;
-                        }
-                        None => {
-                            buf[pos] = 0;
-                            pos += 1;
-                        }
-                    }
-                }
-            });
-            self.out.truncate(start + pos);
+            self.sym_names(v.as_slice());
             return Ok(());
         }
         let size = v.elem_size();

@@ -8,6 +8,7 @@
 //! - [`encode_message`] / [`decode_message`]: whole messages, with compression.
 //! - [`encode_payload`] / [`decode_payload`]: the value bytes alone.
 //! - [`compress`]: kdb+'s compression, byte-identical to kdb+.
+//! - [`stream`]: whole messages written to and read from byte streams piece by piece.
 //!
 //! The format is documented in `docs/ipc.md`.
 
@@ -16,6 +17,7 @@ mod decode;
 mod encode;
 pub mod handshake;
 pub mod header;
+pub mod stream;
 
 pub use decode::{decode_payload, DecodeOptions, DEFAULT_MAX_DEPTH};
 pub use encode::{encoded_len, Writer, MAX_ENCODE_DEPTH};

@@ -46,6 +46,15 @@ fn all_plain_vectors_round_trip_byte_for_byte() {
             let (h, back) = decode_message(&msg, &DecodeOptions::default()).unwrap();
             assert_eq!(h.little_endian, little);
             assert_eq!(encode_payload(&back, true).unwrap(), *bytes, "{expr}: via message");
+            // Streamed both ways: the same bytes written, the same value read through a
+            // 3-byte buffer (every boundary crossed).
+            let mut streamed = Vec::new();
+            fq_ipc::stream::write_message(&mut streamed, &p, MsgType::Response, &opts).unwrap();
+            assert_eq!(streamed, msg, "{expr}: streamed write");
+            let mut r = std::io::BufReader::with_capacity(3, &msg[fq_ipc::HEADER_LEN..]);
+            let back = fq_ipc::stream::read_payload(&mut r, &h, &DecodeOptions::default())
+                .unwrap_or_else(|e| panic!("{expr}: streamed read: {e}"));
+            assert_eq!(encode_payload(&back, true).unwrap(), *bytes, "{expr}: streamed read");
         }
     }
 }

@@ -28,7 +28,7 @@ pub use stats::Stats;
 
 use fq_value::Value;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
@@ -49,7 +49,7 @@ impl Default for Limits {
 }
 
 /// How the process was started (the server-related flags).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Config {
     /// `-p PORT`: listen on TCP (and the Unix socket `/tmp/kx.PORT`).
     pub port: Option<u16>,
@@ -61,7 +61,27 @@ pub struct Config {
     pub timeout_s: i64,
     /// Message size and stall limits.
     pub limits: Limits,
+    /// `--spin µs`: how long the interpreter and one connection reader keep polling for
+    /// the next message after handling one, before they sleep (0: never poll).
+    pub spin: Duration,
 }
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: None,
+            users: Users::default(),
+            timer_ms: 0,
+            timeout_s: 0,
+            limits: Limits::default(),
+            spin: DEFAULT_SPIN,
+        }
+    }
+}
+
+/// The default `--spin`: longer than a client's turn-around between a reply and its next
+/// request, short enough to cost nothing noticeable when traffic stops.
+pub const DEFAULT_SPIN: Duration = Duration::from_micros(150);
 
 /// Work for the interpreter thread.
 pub enum Event {
@@ -119,6 +139,10 @@ pub struct Shared {
     pub port: Mutex<Option<Listening>>,
     /// Counters of logins, messages and compression on accepted IPC connections.
     pub stats: Stats,
+    /// `--spin` in nanoseconds.
+    spin_ns: AtomicU64,
+    /// Held by the one connection reader polling its socket at a time.
+    spinner: AtomicBool,
 }
 
 /// An open listener.
@@ -208,7 +232,28 @@ impl Shared {
             timeout_s: AtomicI64::new(0),
             port: Mutex::new(None),
             stats: Stats::default(),
+            spin_ns: AtomicU64::new(0),
+            spinner: AtomicBool::new(false),
         }
+    }
+
+    /// How long to poll for the next message before sleeping.
+    pub fn spin(&self) -> Duration {
+        Duration::from_nanos(self.spin_ns.load(Ordering::Relaxed))
+    }
+
+    /// Set the polling time (`--spin`).
+    pub fn set_spin(&self, d: Duration) {
+        self.spin_ns.store(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// Become the connection reader that polls (false: another one is polling).
+    fn take_spinner(&self) -> bool {
+        !self.spinner.swap(true, Ordering::Acquire)
+    }
+
+    fn release_spinner(&self) {
+        self.spinner.store(false, Ordering::Release);
     }
 
     fn next_handle(&self) -> i64 {

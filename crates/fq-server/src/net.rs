@@ -8,12 +8,12 @@
 //! stalls the interpreter.
 
 use crate::{Event, Shared};
+use fq_ipc::stream::StreamError;
 use fq_ipc::{
-    decode_message, encode_message, Compression, DecodeOptions, EncodeOptions, Header, MsgType,
-    Payload, HEADER_LEN,
+    encode_message, Compression, DecodeOptions, EncodeOptions, Header, MsgType, Payload, HEADER_LEN,
 };
 use fq_value::{QError, Sym, Value};
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -184,14 +184,26 @@ impl Conn {
 
     fn writer_loop(&self, rx: &mpsc::Receiver<Outgoing>) {
         while let Ok(Outgoing::Value(t, p)) = rx.recv() {
-            let bytes = encode_message(&p, t, &self.encode_opts()).or_else(|e| {
-                // Too large for the peer, or not encodable: the peer gets the error.
-                encode_message(&Payload::Error(e.to_q()), t, &self.encode_opts())
-            });
-            drop(p);
-            if let Ok(b) = bytes {
-                let _ = self.write_bytes(&b);
+            // Streamed: the header, then the value piece by piece, large columns straight
+            // from their memory; the peer reads while the rest is written.
+            let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+            let sent = match fq_ipc::stream::write_message(&mut *out, &p, t, &self.encode_opts()) {
+                // Too large for the peer, or not encodable (nothing written): the peer gets
+                // the error instead.
+                Err(StreamError::Ipc(e)) => {
+                    encode_message(&Payload::Error(e.to_q()), t, &self.encode_opts())
+                        .map_err(|_| ())
+                        .and_then(|b| out.write_all(&b).map_err(|_| ()))
+                }
+                Err(StreamError::Io(_)) => Err(()),
+                Ok(()) => Ok(()),
+            };
+            if sent.is_err() {
+                self.closed.store(true, Ordering::Release);
+                out.shutdown();
             }
+            drop(out);
+            drop(p);
             self.queued.fetch_sub(1, Ordering::AcqRel);
         }
     }
@@ -294,9 +306,11 @@ impl Reads {
     }
 }
 
-/// Bytes read from a socket but not consumed yet: one `read` usually brings a whole
-/// small message (header and payload), so a request costs one system call.
+/// A socket with the bytes read from it but not consumed yet: one `read` usually brings a
+/// whole small message (header and payload), so a request costs one system call. Large
+/// reads (a column of an uploaded table) go straight into their destination.
 struct Inbuf {
+    src: Stream,
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -306,48 +320,90 @@ struct Inbuf {
 const READ_CHUNK: usize = 64 << 10;
 
 impl Inbuf {
-    fn new(pending: Vec<u8>) -> Inbuf {
+    fn new(src: Stream, pending: Vec<u8>) -> Inbuf {
         let end = pending.len();
         let mut buf = pending;
         if buf.len() < READ_CHUNK {
             buf.resize(READ_CHUNK, 0);
         }
-        Inbuf { buf, start: 0, end }
+        Inbuf { src, buf, start: 0, end }
     }
+}
 
-    /// Fill `out` exactly: buffered bytes first, then the socket (large remainders are
-    /// read straight into `out`).
-    fn read_exact(&mut self, src: &mut Stream, out: &mut [u8]) -> io::Result<()> {
-        let mut done = 0;
-        while done < out.len() {
-            let avail = self.end - self.start;
-            if avail > 0 {
-                let n = avail.min(out.len() - done);
-                out[done..done + n].copy_from_slice(&self.buf[self.start..self.start + n]);
-                self.start += n;
-                done += n;
-                continue;
+impl Inbuf {
+    /// Poll the socket without blocking until bytes arrive or `until` passes; true when
+    /// bytes (or the end of the stream) are buffered. Only called when the buffer is empty.
+    fn poll(&mut self, until: std::time::Instant) -> bool {
+        use std::os::fd::AsRawFd;
+        let fd = match &self.src {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        };
+        if self.buf.len() < READ_CHUNK {
+            self.buf.resize(READ_CHUNK, 0);
+        }
+        let mut spins = 0u32;
+        loop {
+            // SAFETY: `buf` is valid for writes of its length; `fd` is this socket's, open
+            // for as long as `self.src` lives.
+            let n = unsafe {
+                libc::recv(fd, self.buf.as_mut_ptr().cast(), self.buf.len(), libc::MSG_DONTWAIT)
+            };
+            if n > 0 {
+                self.start = 0;
+                self.end = n as usize;
+                return true;
             }
-            if out.len() - done >= READ_CHUNK {
-                return src.read_exact(&mut out[done..]);
+            if n == 0 {
+                return false; // the end: the blocking read sees it too
             }
+            let e = io::Error::last_os_error();
+            if !matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) {
+                return false;
+            }
+            spins = spins.wrapping_add(1);
+            if spins.is_multiple_of(16) && std::time::Instant::now() >= until {
+                return false;
+            }
+            std::thread::yield_now();
+        }
+    }
+}
+
+impl Read for Inbuf {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.start == self.end && out.len() >= READ_CHUNK {
+            return self.src.read(out);
+        }
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Inbuf {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.start == self.end {
             if self.buf.len() < READ_CHUNK {
                 self.buf.resize(READ_CHUNK, 0);
             }
             let n = loop {
-                match src.read(&mut self.buf) {
+                match self.src.read(&mut self.buf) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(e),
                 }
             };
-            if n == 0 {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
             self.start = 0;
             self.end = n;
         }
-        Ok(())
+        Ok(&self.buf[self.start..self.end])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
     }
 }
 
@@ -355,22 +411,34 @@ impl Inbuf {
 fn read_loop(
     shared: &Arc<Shared>,
     conn: &Arc<Conn>,
-    mut src: Stream,
+    src: Stream,
     pending: Vec<u8>,
     responses: &mpsc::Sender<Result<Value, QError>>,
 ) {
-    let mut inbuf = Inbuf::new(pending);
+    let mut inbuf = Inbuf::new(src, pending);
     let limits = shared.limits();
     let opts = DecodeOptions {
         max_message: limits.max_message,
         large_messages: conn.capability >= 5,
         ..DecodeOptions::default()
     };
+    // Whether the stall timeout is set on the socket (only while a message is arriving).
+    let mut armed = false;
     loop {
         let mut head = [0u8; HEADER_LEN];
         // Between messages a connection may stay idle as long as it likes.
-        let _ = src.set_read_timeout(None);
-        if inbuf.read_exact(&mut src, &mut head).is_err() {
+        if armed {
+            let _ = inbuf.src.set_read_timeout(None);
+            armed = false;
+        }
+        // Poll briefly for the next request before sleeping in `read` (one reader at a
+        // time does, so many connections cost no more CPU than one).
+        let spin = shared.spin();
+        if inbuf.start == inbuf.end && !spin.is_zero() && shared.take_spinner() {
+            inbuf.poll(std::time::Instant::now() + spin);
+            shared.release_spinner();
+        }
+        if inbuf.read_exact(&mut head).is_err() {
             return;
         }
         let header = match Header::parse(&head, opts.large_messages) {
@@ -388,25 +456,16 @@ fn read_loop(
             }
             return;
         }
-        let mut msg = Vec::new();
-        if msg.try_reserve_exact(header.len as usize).is_err() {
-            if header.msg_type == MsgType::Sync {
-                let _ = conn.send(MsgType::Response, Payload::Error(QError::Wsfull));
-            }
-            return;
+        // A peer that stops mid-message is dropped after the stall timeout. The payload
+        // is decoded as it arrives (columns read straight into their vectors).
+        if (inbuf.end - inbuf.start) as u64 + (HEADER_LEN as u64) < header.len {
+            let _ = inbuf.src.set_read_timeout(Some(limits.stall));
+            armed = true;
         }
-        msg.extend_from_slice(&head);
-        msg.resize(header.len as usize, 0);
-        // A peer that stops mid-message is dropped after the stall timeout.
-        let _ = src.set_read_timeout(Some(limits.stall));
-        if inbuf.read_exact(&mut src, &mut msg[HEADER_LEN..]).is_err() {
-            return;
-        }
-        let decoded = decode_message(&msg, &opts);
-        drop(msg);
-        let (header, payload) = match decoded {
-            Ok(x) => x,
-            Err(e) => {
+        let payload = match fq_ipc::stream::read_payload(&mut inbuf, &header, &opts) {
+            Ok(p) => p,
+            Err(StreamError::Io(_)) => return,
+            Err(StreamError::Ipc(e)) => {
                 if header.msg_type == MsgType::Sync {
                     let _ = conn.send(MsgType::Response, Payload::Error(e.to_q()));
                 }

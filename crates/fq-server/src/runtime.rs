@@ -102,6 +102,7 @@ impl Runtime {
         let shared = Arc::new(Shared::new(tx, config.users.clone(), config.limits));
         shared.timer_ms.store(config.timer_ms.max(0), Ordering::Relaxed);
         shared.timeout_s.store(config.timeout_s.max(0), Ordering::Relaxed);
+        shared.set_spin(config.spin);
         let inner = std::mem::replace(&mut interp.host, Box::new(fq_eval::MemHost::default()));
         interp.host = Box::new(ServerHost::wrapping(Arc::clone(&shared), inner));
         // Kernels read their thread count per thread: publish it on this one.
@@ -134,7 +135,24 @@ impl Runtime {
     /// Serve events until the process should end.
     pub fn run(&mut self) -> Exit {
         let mut next_tick: Option<Instant> = None;
+        // After an event, poll the inbox for a while before sleeping: the next request of
+        // a client in a request/reply loop then costs no thread wake-up (a sleeping core
+        // on a VM takes tens of µs to wake).
+        let mut poll_until: Option<Instant> = None;
         loop {
+            if let Some(until) = poll_until.take() {
+                match self.poll(until) {
+                    Ok(Some(e)) => {
+                        if self.event(e) {
+                            return Exit::Normal;
+                        }
+                        poll_until = self.poll_deadline();
+                        continue;
+                    }
+                    Ok(None) => {}
+                    Err(()) => return Exit::Normal,
+                }
+            }
             let period = self.shared.timer_ms.load(Ordering::Relaxed);
             if period <= 0 {
                 next_tick = None;
@@ -176,8 +194,33 @@ impl Runtime {
                     if self.event(e) {
                         return Exit::Normal;
                     }
+                    poll_until = self.poll_deadline();
                 }
             }
+        }
+    }
+
+    /// When polling after an event should stop (`None`: `--spin 0`).
+    fn poll_deadline(&self) -> Option<Instant> {
+        let spin = self.shared.spin();
+        (!spin.is_zero()).then(|| Instant::now() + spin)
+    }
+
+    /// Poll the inbox until `until` (or a timer tick is due); `Err` once every sender
+    /// is gone.
+    fn poll(&self, until: Instant) -> Result<Option<Event>, ()> {
+        let mut spins = 0u32;
+        loop {
+            match self.rx.try_recv() {
+                Ok(e) => return Ok(Some(e)),
+                Err(mpsc::TryRecvError::Disconnected) => return Err(()),
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+            spins = spins.wrapping_add(1);
+            if spins.is_multiple_of(64) && Instant::now() >= until {
+                return Ok(None);
+            }
+            std::thread::yield_now();
         }
     }
 
