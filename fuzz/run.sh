@@ -9,7 +9,7 @@ secs="${1:?usage: run.sh SECONDS [TARGET...]}"
 shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(decode_payload decode_message roundtrip compress_roundtrip decompress handshake)
+  targets=(decode_payload decode_message roundtrip stream compress_roundtrip decompress handshake)
 fi
 # A small ASan quarantine, returned to the OS: otherwise freed memory held for
 # use-after-free detection makes RSS creep past libFuzzer's 2 GB limit over a long run.

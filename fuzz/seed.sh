@@ -38,6 +38,8 @@ for _, p in plain:
     for t in ("decode_payload", "roundtrip"):
         seed(t, b"\x01" + p)
         seed(t, b"\x00" + p)  # same bytes read big-endian: other paths
+    seed("stream", b"\x0f" + p)  # little-endian, an 8-byte buffer
+    seed("stream", b"\x01" + p)  # little-endian, a 1-byte buffer
     # decode_message: a whole sync message.
     seed("decode_message", header(1, False, 8 + len(p)) + p)
     # compress_roundtrip: control byte (bit 0 little), then the payload; also the payload

@@ -63,7 +63,9 @@ pub(crate) trait Source {
     fn buffer(&mut self, n: usize) -> Result<Buffer, IpcError>;
     /// The next 8 bytes, not consumed, when 8 remain and are at hand without waiting.
     fn peek8(&mut self) -> Option<u64>;
-    /// Consume `n` bytes just seen through [`Source::peek8`].
+    /// Bytes of the payload at hand without waiting (possibly none).
+    fn window(&mut self) -> &[u8];
+    /// Consume `n` bytes just seen through [`Source::peek8`] or [`Source::window`].
     fn skip(&mut self, n: usize);
     /// A NUL-terminated string (the NUL consumed, not shown to `f`).
     fn cstr<T>(&mut self, f: impl FnOnce(&[u8]) -> T) -> Result<T, IpcError>;
@@ -112,6 +114,10 @@ impl Source for Slice<'_> {
         let mut a = [0u8; 8];
         a.copy_from_slice(w);
         Some(u64::from_le_bytes(a))
+    }
+    #[inline]
+    fn window(&mut self) -> &[u8] {
+        &self.b[self.pos..]
     }
     #[inline]
     fn skip(&mut self, n: usize) {
@@ -428,8 +434,38 @@ impl<S: Source> Reader<S> {
         let attr = self.attr()?;
         let n = self.count(1)?;
         let mut v = Vector::zeroed(QType::SYMBOL, n);
-        for slot in v.make_mut::<Sym>() {
-            *slot = self.sym()?;
+        let out = v.make_mut::<Sym>();
+        let mut i = 0;
+        while i < n {
+            // A tight loop over the bytes at hand: names of up to 7 bytes whose NUL is
+            // within the next 8 bytes...
+            let Reader { src, short_syms, .. } = self;
+            let w = src.window();
+            let mut used = 0;
+            while i < n && used + 8 <= w.len() {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(&w[used..used + 8]);
+                let word = u64::from_le_bytes(a);
+                let zeros = word.wrapping_sub(ONES) & !word & HIGHS;
+                if zeros == 0 {
+                    break;
+                }
+                let k = (zeros.trailing_zeros() / 8) as usize;
+                out[i] = if k == 0 {
+                    Sym::EMPTY
+                } else {
+                    let key = word & (u64::MAX >> (64 - 8 * k));
+                    *short_syms.entry(key).or_insert_with(|| Sym::from_bytes(&a[..k]))
+                };
+                used += k + 1;
+                i += 1;
+            }
+            src.skip(used);
+            // ...and one name the general way (long, or across the window's end).
+            if i < n {
+                out[i] = self.sym()?;
+                i += 1;
+            }
         }
         Ok(Value::Vector(v.with_attr(attr)))
     }

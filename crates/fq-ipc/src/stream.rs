@@ -302,6 +302,15 @@ impl<R: BufRead + ?Sized> Source for Stream<'_, R> {
     }
 
     #[inline]
+    fn window(&mut self) -> &[u8] {
+        let left = self.len - self.pos;
+        match self.r.fill_buf() {
+            Ok(b) => &b[..b.len().min(left)],
+            Err(_) => &[],
+        }
+    }
+
+    #[inline]
     fn skip(&mut self, n: usize) {
         self.r.consume(n);
         self.pos += n;
