@@ -4,7 +4,7 @@
 //! In a parse tree a symbol atom is a name, a general list whose first item is a function
 //! is an application, and anything else is a constant (a symbol constant is enlisted).
 
-use crate::compile::{column_name_of, Compiler};
+use crate::compile::Compiler;
 use crate::interp::{Ctrl, Interp};
 use crate::node::{Node, QueryNode};
 use crate::prims;
@@ -84,13 +84,8 @@ pub fn tree_of(e: &Expr, ctx: Sym) -> QResult<Value> {
 }
 
 fn named_dict(items: &[(Option<String>, Expr)], ctx: Sym) -> QResult<Value> {
-    let mut names = Vec::new();
-    let mut trees = Vec::new();
-    for (n, e) in items {
-        let name = n.clone().unwrap_or_else(|| column_name_of(e));
-        names.push(Sym::new(&name));
-        trees.push(tree_of(e, ctx)?);
-    }
+    let names = crate::compile::phrase_names(items);
+    let trees: Vec<Value> = items.iter().map(|(_, e)| tree_of(e, ctx)).collect::<QResult<_>>()?;
     Value::dict(Value::Vector(Vector::syms(&names)), crate::atomic::collapse(trees))
 }
 
@@ -107,6 +102,10 @@ fn query_tree(q: &fq_syntax::Query, ctx: Sym) -> QResult<Value> {
         _ => "!",
     };
     let f = prims::glyph_binary(glyph).ok_or(QError::Parse)?;
+    if let (Some(b), false) = (&q.by, q.kind == QueryKind::Delete) {
+        let groups = crate::compile::phrase_names(b);
+        crate::compile::dup_names_check(&groups, &crate::compile::phrase_names(&q.cols))?;
+    }
     let b = match &q.by {
         Some(b) => named_dict(b, ctx)?,
         None if q.kind == QueryKind::Exec => Value::list(vec![]),
