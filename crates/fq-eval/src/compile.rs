@@ -135,6 +135,16 @@ impl Compiler {
             }
             Expr::Return(x) => Node::Return(Box::new(self.expr(x)?)),
             Expr::Signal(x) => Node::Signal(Box::new(self.expr(x)?)),
+            // Cond is not supported inside qSQL expressions (KX ref qsql): `$[…]` there is
+            // the operator `$` applied to its arguments: two cast, more are a 'rank.
+            Expr::Cond(xs) if self.query > 0 => {
+                if xs.len() != 2 {
+                    return Ok(Node::Signal(Box::new(Node::Const(Value::sym("rank")))));
+                }
+                let dollar = prims::glyph_binary_code("$").ok_or(QError::Parse)?;
+                let args = xs.iter().map(|x| self.expr(x).map(Some)).collect::<QResult<_>>()?;
+                Node::Apply(Box::new(Node::Const(Value::Binary(dollar))), args)
+            }
             Expr::Cond(xs) => {
                 if xs.len() < 2 {
                     // `$[x]` is just x; q requires at least a condition and a branch.

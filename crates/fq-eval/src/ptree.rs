@@ -325,6 +325,11 @@ pub fn functional_select(i: &mut Interp, args: &[Value]) -> QResult<Value> {
         Value::Dict(_) => (Some(named_nodes(b)?), false),
         v if is_empty_list(v) => (None, false),
         Value::Symbol(s) => (Some(vec![(*s, tree_node(b, true)?)]), true),
+        // exec with a list of column names for b: every row in one group keyed by `
+        // (KX ref funsql: "the key is the empty symbol").
+        Value::Vector(v) if v.ty() == QType::SYMBOL && !select => {
+            (Some(vec![(Sym::EMPTY, one_group())]), true)
+        }
         Value::Vector(v) if v.ty() == QType::SYMBOL => {
             let syms = v.as_slice::<Sym>();
             (
@@ -379,6 +384,20 @@ pub fn functional_select(i: &mut Interp, args: &[Value]) -> QResult<Value> {
         }
     }
     crate::qsql::run(i, &q, &mut []).map_err(ctrl_err)
+}
+
+/// `` (count i)#` ``: the same key, `` ` ``, for every row.
+fn one_group() -> Node {
+    let take = Value::Binary(prims::glyph_binary_code("#").unwrap_or(13));
+    let count = Value::Unary(prims::glyph_unary_code("#").unwrap_or(13));
+    let rows = Node::Apply(
+        Box::new(Node::Const(count)),
+        vec![Some(Node::Col(Sym::new("i"), Box::new(Node::Nil)))],
+    );
+    Node::Apply(
+        Box::new(Node::Const(take)),
+        vec![Some(rows), Some(Node::Const(Value::Symbol(Sym::EMPTY)))],
+    )
 }
 
 /// `![t;c;b;a]`: update (a dictionary) or delete (a list of column names).
