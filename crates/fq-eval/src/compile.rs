@@ -135,6 +135,16 @@ impl Compiler {
             }
             Expr::Return(x) => Node::Return(Box::new(self.expr(x)?)),
             Expr::Signal(x) => Node::Signal(Box::new(self.expr(x)?)),
+            // Cond is not supported inside qSQL expressions (KX ref qsql): `$[…]` there is
+            // the operator `$` applied to its arguments: two cast, more are a 'rank.
+            Expr::Cond(xs) if self.query > 0 => {
+                if xs.len() != 2 {
+                    return Ok(Node::Signal(Box::new(Node::Const(Value::sym("rank")))));
+                }
+                let dollar = prims::glyph_binary_code("$").ok_or(QError::Parse)?;
+                let args = xs.iter().map(|x| self.expr(x).map(Some)).collect::<QResult<_>>()?;
+                Node::Apply(Box::new(Node::Const(Value::Binary(dollar))), args)
+            }
             Expr::Cond(xs) => {
                 if xs.len() < 2 {
                     // `$[x]` is just x; q requires at least a condition and a branch.
@@ -215,8 +225,11 @@ impl Compiler {
                 wheres,
             })));
         }
-        // Duplicate names take suffixes after the by phrase's names (`c1, c1` → `c1 c11`).
-        let cols = self.phrase_exprs(&q.cols, &mut taken)?;
+        // Duplicate names within a phrase take suffixes (`c1, c1` → `c1 c11`); a column
+        // named as a group is an error.
+        let mut col_names = Vec::new();
+        let cols = self.phrase_exprs(&q.cols, &mut col_names)?;
+        dup_names_check(&taken, &col_names)?;
         let by_plain = matches!(&q.by, Some(b) if b.len() == 1 && b[0].0.is_none());
         let exec_single = q.kind == QueryKind::Exec && q.cols.len() == 1 && q.cols[0].0.is_none();
         let (mut limit_n, mut order) = (None, None);
@@ -388,6 +401,28 @@ pub fn column_name_of(e: &Expr) -> String {
         }
     }
     go(e).unwrap_or_else(|| "x".to_string())
+}
+
+/// The names of a select/exec/update phrase: each column's own, or the one q gives it,
+/// with suffixes for duplicates.
+pub fn phrase_names(items: &[(Option<String>, Expr)]) -> Vec<Sym> {
+    let mut taken = Vec::with_capacity(items.len());
+    for (name, e) in items {
+        let n = match name {
+            Some(n) => Sym::new(n),
+            None => unique_name(Sym::new(&column_name_of(e)), &taken),
+        };
+        taken.push(n);
+    }
+    taken
+}
+
+/// `'dup names for cols/groups c` when a column `c` has a group's name (kdb+ 4.0 on).
+pub fn dup_names_check(groups: &[Sym], cols: &[Sym]) -> QResult<()> {
+    match cols.iter().find(|c| groups.contains(c)) {
+        Some(c) => Err(QError::Signal(format!("dup names for cols/groups {}", c.name()).into())),
+        None => Ok(()),
+    }
 }
 
 /// `name`, or `name1`, `name2`… when taken.

@@ -361,6 +361,16 @@ impl Interp {
         self.globals.insert(name, v);
     }
 
+    /// Remove a global (`delete a from `.`). (On a secondary thread nothing changes, as
+    /// for [`Interp::set_global`].)
+    pub fn remove_global(&mut self, name: Sym) -> Option<Value> {
+        if self.lent.is_some() {
+            self.blocked_update = true;
+            return None;
+        }
+        self.globals.remove(&name)
+    }
+
     /// All global names.
     pub fn global_names(&self) -> Vec<Sym> {
         let mut v: Vec<Sym> = self.globals.keys().copied().collect();

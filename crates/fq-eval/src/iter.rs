@@ -2,7 +2,7 @@
 
 use crate::atomic::{collapse, items};
 use crate::interp::Interp;
-use fq_value::{Adverb, QError, QResult, Value};
+use fq_value::{Adverb, QError, QResult, QType, Value, Vector};
 
 pub(crate) fn item_list(v: &Value) -> QResult<Vec<Value>> {
     match v {
@@ -175,6 +175,11 @@ fn each(i: &mut Interp, f: &Value, args: Vec<Value>) -> QResult<Value> {
 }
 
 fn over_scan(i: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QResult<Value> {
+    if let (true, Value::Vector(b), [Value::Float(a), Value::Vector(c)]) = (scan, f, &args[..]) {
+        if b.ty() == QType::FLOAT && c.ty() == QType::FLOAT {
+            return linear_recurrence(*a, b, c);
+        }
+    }
     let valence = match f {
         // Iterating an ambivalent derived function (`(,/)over x`) uses it as a unary.
         Value::Derived(d)
@@ -262,6 +267,25 @@ fn over_scan(i: &mut Interp, f: &Value, args: Vec<Value>, scan: bool) -> QResult
         }
         _ => Err(QError::Rank),
     }
+}
+
+/// `a b\c` for a float `a` and float vectors `b`, `c`: kdb+'s built-in for `{z+x*y}\[a;b;c]`,
+/// each item `c[i]+b[i]*` the previous (`a` before the first).
+fn linear_recurrence(a: f64, b: &Vector, c: &Vector) -> QResult<Value> {
+    if b.len() != c.len() {
+        return Err(QError::Length);
+    }
+    let mut acc = a;
+    let out: Vec<f64> = b
+        .as_slice::<f64>()
+        .iter()
+        .zip(c.as_slice::<f64>())
+        .map(|(m, k)| {
+            acc = k + acc * m;
+            acc
+        })
+        .collect();
+    Ok(Value::Vector(Vector::from_vec(QType::FLOAT, out)))
 }
 
 /// `+/` (or `+\`) of an empty list is the identity of `+`; without a known identity

@@ -23,6 +23,7 @@ pub mod node;
 pub mod parallel;
 pub mod prims;
 mod ptree;
+mod qnamespace;
 mod qsql;
 pub mod script;
 pub mod system;

@@ -4,7 +4,7 @@
 //! In a parse tree a symbol atom is a name, a general list whose first item is a function
 //! is an application, and anything else is a constant (a symbol constant is enlisted).
 
-use crate::compile::{column_name_of, Compiler};
+use crate::compile::Compiler;
 use crate::interp::{Ctrl, Interp};
 use crate::node::{Node, QueryNode};
 use crate::prims;
@@ -84,13 +84,8 @@ pub fn tree_of(e: &Expr, ctx: Sym) -> QResult<Value> {
 }
 
 fn named_dict(items: &[(Option<String>, Expr)], ctx: Sym) -> QResult<Value> {
-    let mut names = Vec::new();
-    let mut trees = Vec::new();
-    for (n, e) in items {
-        let name = n.clone().unwrap_or_else(|| column_name_of(e));
-        names.push(Sym::new(&name));
-        trees.push(tree_of(e, ctx)?);
-    }
+    let names = crate::compile::phrase_names(items);
+    let trees: Vec<Value> = items.iter().map(|(_, e)| tree_of(e, ctx)).collect::<QResult<_>>()?;
     Value::dict(Value::Vector(Vector::syms(&names)), crate::atomic::collapse(trees))
 }
 
@@ -107,6 +102,10 @@ fn query_tree(q: &fq_syntax::Query, ctx: Sym) -> QResult<Value> {
         _ => "!",
     };
     let f = prims::glyph_binary(glyph).ok_or(QError::Parse)?;
+    if let (Some(b), false) = (&q.by, q.kind == QueryKind::Delete) {
+        let groups = crate::compile::phrase_names(b);
+        crate::compile::dup_names_check(&groups, &crate::compile::phrase_names(&q.cols))?;
+    }
     let b = match &q.by {
         Some(b) => named_dict(b, ctx)?,
         None if q.kind == QueryKind::Exec => Value::list(vec![]),
@@ -326,6 +325,11 @@ pub fn functional_select(i: &mut Interp, args: &[Value]) -> QResult<Value> {
         Value::Dict(_) => (Some(named_nodes(b)?), false),
         v if is_empty_list(v) => (None, false),
         Value::Symbol(s) => (Some(vec![(*s, tree_node(b, true)?)]), true),
+        // exec with a list of column names for b: every row in one group keyed by `
+        // (KX ref funsql: "the key is the empty symbol").
+        Value::Vector(v) if v.ty() == QType::SYMBOL && !select => {
+            (Some(vec![(Sym::EMPTY, one_group())]), true)
+        }
         Value::Vector(v) if v.ty() == QType::SYMBOL => {
             let syms = v.as_slice::<Sym>();
             (
@@ -380,6 +384,20 @@ pub fn functional_select(i: &mut Interp, args: &[Value]) -> QResult<Value> {
         }
     }
     crate::qsql::run(i, &q, &mut []).map_err(ctrl_err)
+}
+
+/// `` (count i)#` ``: the same key, `` ` ``, for every row.
+fn one_group() -> Node {
+    let take = Value::Binary(prims::glyph_binary_code("#").unwrap_or(13));
+    let count = Value::Unary(prims::glyph_unary_code("#").unwrap_or(13));
+    let rows = Node::Apply(
+        Box::new(Node::Const(count)),
+        vec![Some(Node::Col(Sym::new("i"), Box::new(Node::Nil)))],
+    );
+    Node::Apply(
+        Box::new(Node::Const(take)),
+        vec![Some(rows), Some(Node::Const(Value::Symbol(Sym::EMPTY)))],
+    )
 }
 
 /// `![t;c;b;a]`: update (a dictionary) or delete (a list of column names).

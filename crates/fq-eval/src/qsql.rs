@@ -260,6 +260,11 @@ fn opt_rows(v: Value) -> Option<Value> {
 /// Run a template.
 pub(crate) fn run(i: &mut Interp, q: &QueryNode, fr: &mut [Value]) -> R {
     let from = i.eval(&q.from, fr)?;
+    if matches!(q.kind, QueryKind::Delete) && !q.delete_cols.is_empty() && q.wheres.is_empty() {
+        if let Some(r) = delete_entries(i, &q.delete_cols, &from)? {
+            return Ok(r);
+        }
+    }
     let src = source_of(i, from)?;
     let rows = opt_rows(apply_wheres(i, q, &src, fr)?);
     let out = match q.kind {
@@ -656,6 +661,54 @@ fn update(i: &mut Interp, q: &QueryNode, src: &Source, rows: Option<Value>, fr: 
 /// Join per-group pieces into one list.
 fn raze_parts(i: &mut Interp, parts: Vec<Value>) -> QResult<Value> {
     crate::prims::list::raze(i, Value::list(parts))
+}
+
+/// `delete a,b from x` where `x` is a dictionary (not a keyed table), a name holding one,
+/// or a namespace (`` `. ``, `` `.ns ``): the entries go. `None` when `x` is a table.
+fn delete_entries(i: &mut Interp, names: &[Sym], from: &Value) -> QResult<Option<Value>> {
+    let Value::Symbol(s) = from else {
+        return match from {
+            Value::Dict(d) if !d.is_keyed_table() => Ok(Some(dict_without(d, names)?)),
+            _ => Ok(None),
+        };
+    };
+    let name = s.as_bytes();
+    if name == b"." || (name.first() == Some(&b'.') && !name[1..].contains(&b'.')) {
+        for n in names {
+            let global = if name == b"." {
+                *n
+            } else {
+                Sym::from_bytes(&[name, b".", n.as_bytes()].concat())
+            };
+            i.remove_global(global);
+        }
+        return Ok(Some(from.clone()));
+    }
+    match i.get(*s) {
+        Some(Value::Dict(d)) if !d.is_keyed_table() => {
+            let out = dict_without(d, names)?;
+            i.set_global(*s, out);
+            Ok(Some(from.clone()))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// A dictionary without the entries keyed by `names`.
+fn dict_without(d: &fq_value::Dict, names: &[Sym]) -> QResult<Value> {
+    let Value::Vector(k) = &d.keys else { return Err(QError::Type) };
+    if k.ty() != QType::SYMBOL {
+        return Err(QError::Type);
+    }
+    let keep: Vec<i64> = k
+        .as_slice::<Sym>()
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !names.contains(s))
+        .map(|(p, _)| p as i64)
+        .collect();
+    let keep = longs(keep);
+    Value::dict(index1(&d.keys, &keep)?, index1(&d.values, &keep)?)
 }
 
 fn delete(q: &QueryNode, src: &Source, rows: Option<Value>) -> QResult<Value> {

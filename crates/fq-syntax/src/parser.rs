@@ -187,6 +187,9 @@ impl Parser<'_> {
 
     /// `name:` `name::` `name[..]:` `name op:` `name[..] op:` — parses the value too.
     fn try_assignment(&mut self) -> Result<Option<Expr>, ParseError> {
+        if self.peek() == Some(&Tok::LParen) {
+            return self.try_paren_assignment();
+        }
         let Some(Tok::Name(name)) = self.peek().cloned() else { return Ok(None) };
         let save = self.i;
         self.i += 1;
@@ -243,6 +246,54 @@ impl Parser<'_> {
             return err("assignment without a value", self.pos());
         }
         Ok(Some(Expr::Assign { name, indices, op, value: Box::new(value), global }))
+    }
+
+    /// `(name):v` and `(name i):v`, which q reads as `name:v` and `name[i]:v` (the same
+    /// parse tree). Only tried when a `:` follows the closing `)`, so nothing is parsed twice.
+    fn try_paren_assignment(&mut self) -> Result<Option<Expr>, ParseError> {
+        let Some(Tok::Name(name)) = self.peek_at(1).map(|t| t.tok.clone()) else {
+            return Ok(None);
+        };
+        let mut depth = 0usize;
+        let mut close = None;
+        for (k, t) in self.t[self.i..].iter().enumerate() {
+            match t.tok {
+                Tok::LParen | Tok::LBracket | Tok::LBrace => depth += 1,
+                Tok::RParen | Tok::RBracket | Tok::RBrace => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = Some(self.i + k);
+                        break;
+                    }
+                }
+                Tok::Semi if depth == 1 => return Ok(None),
+                _ => {}
+            }
+        }
+        let Some(close) = close else { return Ok(None) };
+        if self.t[close].tok != Tok::RParen
+            || !matches!(self.t.get(close + 1), Some(t) if t.tok == Tok::Colon)
+        {
+            return Ok(None);
+        }
+        self.i += 2;
+        let indices = if self.i == close {
+            None
+        } else {
+            self.enter()?;
+            let ix = self.phrase()?;
+            self.depth -= 1;
+            if self.i != close {
+                return err("expected )", self.pos());
+            }
+            Some(vec![Some(ix)])
+        };
+        self.i = close + 2;
+        let value = if self.at_end_of_phrase() { Expr::Nil } else { self.phrase()? };
+        if value == Expr::Nil {
+            return err("assignment without a value", self.pos());
+        }
+        Ok(Some(Expr::Assign { name, indices, op: None, value: Box::new(value), global: false }))
     }
 
     /// One term with its postfix brackets and iterators.

@@ -137,6 +137,16 @@ fn dollar(x: Value, y: Value) -> QResult<Value> {
 /// Cast every item of `y` to atom type `t`.
 fn cast_value(t: QType, y: &Value) -> QResult<Value> {
     match y {
+        // An enumeration casts to a number as its indices (`"i"$e`).
+        Value::Enum(e) if matches!(t.code(), -9..=-5) => {
+            let idx = Value::Vector(e.indices.clone());
+            let idx = if e.ty.code() < 0 {
+                crate::prims::index::index1(&idx, &Value::Long(0))?
+            } else {
+                idx
+            };
+            cast_value(t, &idx)
+        }
         Value::Vector(v) => {
             if v.ty() == t.vector() {
                 return Ok(y.clone());

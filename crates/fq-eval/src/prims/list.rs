@@ -356,6 +356,10 @@ fn group_positions(x: &Value) -> QResult<(Vec<usize>, Vec<Vec<i64>>)> {
     let mut firsts: Vec<usize> = Vec::new();
     let mut groups: Vec<Vec<i64>> = Vec::new();
     match x {
+        // An enumeration groups by its indices (one domain, so equal indices, equal items).
+        Value::Enum(e) if e.ty.code() > 0 => {
+            return group_positions(&Value::Vector(e.indices.clone()))
+        }
         Value::Vector(v) if v.elem_size() <= 8 && !matches!(v.ty().code(), 8 | 9 | 15) => {
             let keys: Vec<i64> = match v.ty().code() {
                 11 => v.as_slice::<Sym>().iter().map(|s| i64::from(s.id())).collect(),
@@ -505,6 +509,11 @@ pub fn key(i: &mut Interp, x: Value) -> QResult<Value> {
         Value::Symbol(s) => {
             // key of a namespace: its names; of a variable name: itself if defined.
             let name = s.as_bytes();
+            if let Some(Value::Dict(d)) =
+                (name == b".q").then(|| crate::qnamespace::var(*s)).flatten()
+            {
+                return Ok(d.keys.clone());
+            }
             if name.first() == Some(&b'.') || name.is_empty() {
                 let prefix = if name.is_empty() || name == b"." {
                     Vec::new()
@@ -1244,6 +1253,11 @@ pub fn bang(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             return Ok(Value::Table(Arc::new(Table::new(Vector::syms(&names), cols)?)));
         }
     }
+    if let (Value::Symbol(d), Value::Vector(v)) = (&x, &y) {
+        if !d.is_null() && matches!(v.ty().code(), 5..=7) {
+            return super::table::enumerate_indices(i, *d, &y);
+        }
+    }
     let keys = if x.is_atom() { enlist_atom(&x) } else { x };
     let vals = if y.is_atom() { take_n(&y, keys.count() as i64)? } else { y };
     if keys.count() != vals.count() {
@@ -1302,7 +1316,9 @@ pub fn find(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
             let n = its.len() as i64;
             let find_one =
                 |v: &Value| -> i64 { its.iter().position(|e| e == v).map_or(n, |p| p as i64) };
-            if y.is_atom()
+            // Functions are found whole, as atoms are (`` .q?(~:) ``).
+            let whole = |v: &Value| v.is_atom() || v.qtype().code() >= 100;
+            if whole(&y)
                 || (matches!(x, Value::List(_))
                     && matches!(y, Value::Vector(_))
                     && its.iter().any(|e| !e.is_atom()))
@@ -1333,7 +1349,7 @@ pub fn find(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
                     let out: Vec<Value> = ys
                         .iter()
                         .map(|v| {
-                            if v.is_atom() {
+                            if whole(v) {
                                 Value::Long(find_one(v))
                             } else {
                                 find(&mut Interp::scratch(), x.clone(), v.clone())

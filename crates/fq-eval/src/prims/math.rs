@@ -149,6 +149,38 @@ fn round_fn(x: &Value, f: fn(f64) -> f64) -> QResult<Value> {
 pub fn floor(_: &mut Interp, x: Value) -> QResult<Value> {
     round_fn(&x, f64::floor)
 }
+/// `%:`: `reciprocal x`, and `ltime x` when `x` is a timestamp or datetime (the same
+/// primitive in kdb+): UTC to local time by the host's offset.
+pub fn reciprocal(i: &mut Interp, x: Value) -> QResult<Value> {
+    if is_clock(&x) {
+        return shift_clock(i, x, 1);
+    }
+    divide(&Value::Float(1.0), &x)
+}
+
+/// `gtime x`: a local timestamp or datetime to UTC.
+pub fn gtime(i: &mut Interp, x: Value) -> QResult<Value> {
+    if !is_clock(&x) {
+        return Err(QError::Type);
+    }
+    shift_clock(i, x, -1)
+}
+
+fn is_clock(x: &Value) -> bool {
+    matches!(x.qtype().code().abs(), 12 | 15)
+}
+
+/// A timestamp or datetime moved by `sign` times the host's UTC offset.
+fn shift_clock(i: &mut Interp, x: Value, sign: i64) -> QResult<Value> {
+    let secs = sign * i.host.utc_offset_secs();
+    let by = if x.qtype().code().abs() == 12 {
+        Value::Timespan(secs * 1_000_000_000)
+    } else {
+        Value::Float(secs as f64 / 86_400.0)
+    };
+    arith(Op::Add, &x, &by)
+}
+
 /// `ceiling x`.
 pub fn ceiling(_: &mut Interp, x: Value) -> QResult<Value> {
     round_fn(&x, f64::ceil)

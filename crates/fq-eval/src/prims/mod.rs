@@ -41,7 +41,7 @@ static UNARY_IMPLS: &[(&str, UnaryFn)] = &[
     ("flip", list::flip),
     ("neg", |_, x| arith::neg(&x)),
     ("first", list::first),
-    ("reciprocal", |_, x| arith::divide(&Value::Float(1.0), &x)),
+    ("reciprocal", math::reciprocal),
     ("where", list::where_),
     ("reverse", list::reverse),
     ("null", math::null),
@@ -123,6 +123,7 @@ static UNARY_IMPLS: &[(&str, UnaryFn)] = &[
     ("md5", nyi1),
     ("read0", crate::textio::read0),
     ("read1", crate::textio::read1),
+    ("gtime", math::gtime),
 ];
 
 /// Apply an aggregate or uniform function to each column of a table: aggregates give a
@@ -340,6 +341,10 @@ pub fn keyword(name: &str) -> Option<Value> {
         }
         m.insert("and", Value::Binary(5));
         m.insert("or", Value::Binary(6));
+        // Names q.k gives to k primitives: `get` is `value` (`.:`); `ltime` is `%:`, which
+        // is local time on temporal arguments and reciprocal otherwise.
+        m.insert("get", Value::Unary(19));
+        m.insert("ltime", Value::Unary(4));
         m
     })
     .get(name)
@@ -371,7 +376,10 @@ pub fn glyph_unary(g: &str) -> Option<Value> {
 
 /// System variables computed on read: `.z.p`, `.z.d`...
 pub fn system_var(i: &mut Interp, s: Sym) -> Option<Value> {
-    crate::system::zvar(i, s).or_else(|| crate::dotq::var(s)).or_else(|| crate::doth::var(s))
+    crate::system::zvar(i, s)
+        .or_else(|| crate::dotq::var(s))
+        .or_else(|| crate::doth::var(s))
+        .or_else(|| crate::qnamespace::var(s))
 }
 
 #[cfg(test)]

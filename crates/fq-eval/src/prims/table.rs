@@ -109,10 +109,10 @@ pub fn xcol(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         Value::Dict(d) => {
             let from = sym_list(&d.keys)?;
             let to = sym_list(&d.values)?;
+            // A name the table lacks is a 'length (as in kdb+ 4.x).
             for (f, t) in from.iter().zip(&to) {
-                if let Some(p) = names.iter().position(|n| n == f) {
-                    names[p] = *t;
-                }
+                let p = names.iter().position(|n| n == f).ok_or(QError::Length)?;
+                names[p] = *t;
             }
         }
         _ => {
@@ -353,7 +353,17 @@ fn append(i: &mut Interp, col: &Value, extra: Value) -> QResult<Value> {
 /// `` `t insert x ``: append rows to a global table; the new rows' indices.
 pub fn insert(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let Value::Symbol(name) = x else { return Err(QError::Type) };
-    let t = i.get(name).cloned().ok_or_else(|| undefined(name))?;
+    let Some(t) = i.get(name).cloned() else {
+        // Inserting a table (keyed or not) into an undefined name defines it.
+        let is_table =
+            matches!(&y, Value::Table(_)) || matches!(&y, Value::Dict(d) if d.is_keyed_table());
+        if !is_table {
+            return Err(undefined(name));
+        }
+        let n = y.count() as i64;
+        i.set_global(name, y);
+        return Ok(longs((0..n).collect()));
+    };
     let (names, cols, nk) = flat(&t)?;
     let before = cols.first().map_or(0, Value::count);
     let add = rows_of(&names, &y)?;
@@ -427,25 +437,69 @@ pub fn upsert_value(i: &mut Interp, t: &Value, y: &Value) -> QResult<Value> {
             return append_assign(i, t.clone(), y.clone());
         }
     }
+    if nk > 0 {
+        if let Some(add) = keyed_rows_of(&names, nk, y)? {
+            return upsert_keyed(i, names, cols, nk, add);
+        }
+    }
     let add = rows_of(&names, y)?;
+    if nk > 0 {
+        return upsert_keyed(i, names, cols, nk, add.into_iter().map(Some).collect());
+    }
     let n = add.iter().find(|c| !c.is_atom()).map_or(1, Value::count);
-    if nk == 0 {
+    {
         let mut out = Vec::with_capacity(cols.len());
         for (c, a) in cols.iter().zip(add) {
             let a = if a.is_atom() { take_n(&a, n as i64)? } else { a };
             out.push(append(i, c, a)?);
         }
-        return build(names, out, 0);
+        build(names, out, 0)
     }
+}
+
+/// The columns of a table or keyed table `y` upserted into a keyed table with columns
+/// `names` (the first `nk` its keys): `None` for a value column `y` lacks (existing rows
+/// keep theirs, new rows get nulls); `'mismatch` when `y` lacks a key or has a column the
+/// table does not. `Ok(None)` when `y` is not a table.
+fn keyed_rows_of(names: &[Sym], nk: usize, y: &Value) -> QResult<Option<Vec<Option<Value>>>> {
+    if !matches!(y, Value::Table(_)) && !matches!(y, Value::Dict(d) if d.is_keyed_table()) {
+        return Ok(None);
+    }
+    let (yn, yc, _) = flat(y)?;
+    if yn.iter().any(|c| !names.contains(c)) {
+        return Err(QError::Mismatch);
+    }
+    let add: Vec<Option<Value>> =
+        names.iter().map(|n| yn.iter().position(|c| c == n).map(|p| yc[p].clone())).collect();
+    if add[..nk].iter().any(Option::is_none) {
+        return Err(QError::Mismatch);
+    }
+    Ok(Some(add))
+}
+
+/// Upsert rows by key into a keyed table's flat columns: a row whose key is present
+/// replaces the given value columns, a new row is appended (nulls for missing columns).
+fn upsert_keyed(
+    i: &mut Interp,
+    names: Vec<Sym>,
+    cols: Vec<Value>,
+    nk: usize,
+    add: Vec<Option<Value>>,
+) -> QResult<Value> {
+    let n = add.iter().flatten().find(|c| !c.is_atom()).map_or(1, Value::count);
     let keys = Table::new(Vector::syms(&names[..nk]), cols[..nk].to_vec())?;
     let mut cols = cols;
     let mut appended: Vec<Vec<Value>> = vec![Vec::new(); names.len()];
     for r in 0..n {
-        let row: Vec<Value> =
-            add.iter().map(|c| index1(c, &Value::Long(r as i64))).collect::<QResult<_>>()?;
-        match find_row(&keys, &row[..nk]) {
+        let row: Vec<Option<Value>> = add
+            .iter()
+            .map(|c| c.as_ref().map(|c| index1(c, &Value::Long(r as i64))).transpose())
+            .collect::<QResult<_>>()?;
+        let key: Vec<Value> = row[..nk].iter().flatten().cloned().collect();
+        match find_row(&keys, &key) {
             Some(p) => {
                 for (k, v) in row.into_iter().enumerate().skip(nk) {
+                    let Some(v) = v else { continue };
                     let at = fq_value::prim::binary_code("@").unwrap_or(18);
                     let c = std::mem::replace(&mut cols[k], Value::Long(0));
                     cols[k] = crate::prims::call_variadic(
@@ -457,6 +511,10 @@ pub fn upsert_value(i: &mut Interp, t: &Value, y: &Value) -> QResult<Value> {
             }
             None => {
                 for (k, v) in row.into_iter().enumerate() {
+                    let v = match v {
+                        Some(v) => v,
+                        None => index1(&cols[k], &Value::Long(-1))?,
+                    };
                     appended[k].push(v);
                 }
             }
@@ -614,6 +672,27 @@ pub fn enumerate_in(i: &mut Interp, domain: Sym, y: &Value, extend: bool) -> QRe
         domain_name: domain,
         domain: Vector::syms(&dom),
         indices: Vector::from_vec(QType::LONG, idx).with_attr(attr),
+    })))
+}
+
+/// `` `d!y ``: the enumeration over the symbol list named `d` whose indices are the
+/// integers `y` (`'index` for one outside the domain).
+pub fn enumerate_indices(i: &mut Interp, domain: Sym, y: &Value) -> QResult<Value> {
+    let dom = match i.get(domain) {
+        Some(Value::Vector(v)) if v.ty() == QType::SYMBOL => v.clone(),
+        Some(_) => return Err(QError::Type),
+        None => return Err(undefined(domain)),
+    };
+    let Value::Vector(v) = y else { return Err(QError::Type) };
+    let idx = crate::convert::vector_i64(v).ok_or(QError::Type)?;
+    if idx.iter().any(|&k| usize::try_from(k).map_or(true, |k| k >= dom.len())) {
+        return Err(QError::Index);
+    }
+    Ok(Value::Enum(Arc::new(Enumeration {
+        ty: QType(20),
+        domain_name: domain,
+        domain: dom,
+        indices: Vector::from_vec(QType::LONG, idx),
     })))
 }
 
