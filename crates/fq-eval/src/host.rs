@@ -55,10 +55,23 @@ pub trait Host: Send {
     fn hclose(&mut self, handle: i64) -> QResult<()> {
         Err(QError::Signal(handle.to_string().into()))
     }
-    /// Send `msg` on `handle`: sync (`h x`) waits for the response and returns it (a
-    /// remote error comes back as that error); async (`neg[h] x`) returns `::` once queued.
+    /// Send `msg` on `handle`, async (`neg[h] x`) or as a sync request (`h x`), returning
+    /// `::` once written or queued. After a sync request the interpreter calls
+    /// [`Host::wait`] until the response comes.
     fn send(&mut self, handle: i64, msg: &Value, sync: bool) -> QResult<Value> {
         let _ = (msg, sync);
+        Err(QError::Signal(handle.to_string().into()))
+    }
+    /// Wait for what comes next on `handle` after a sync request: the response, or a
+    /// message the remote sends meanwhile on the same handle (a callback such as
+    /// `.z.w"..."`), which the interpreter evaluates (answering a sync one through
+    /// [`Host::respond`]) before waiting again, as kdb+ does.
+    fn wait(&mut self, handle: i64) -> QResult<Waited> {
+        Err(QError::Signal(handle.to_string().into()))
+    }
+    /// Answer a sync callback received through [`Host::wait`].
+    fn respond(&mut self, handle: i64, result: QResult<Value>) -> QResult<()> {
+        let _ = result;
         Err(QError::Signal(handle.to_string().into()))
     }
     /// Flush what was queued on `handle` (`neg[h][]`).
@@ -177,6 +190,20 @@ impl Host for NativeHost {
         let _ = std::io::stdout().flush();
         std::process::exit(code)
     }
+}
+
+/// What [`Host::wait`] got.
+#[derive(Debug)]
+pub enum Waited {
+    /// The response to the sync request (a remote error comes back as that error).
+    Response(QResult<Value>),
+    /// A message the remote sent on the same handle while we wait.
+    Request {
+        /// True when the remote waits for an answer.
+        sync: bool,
+        /// The message.
+        msg: Value,
+    },
 }
 
 /// Who the interpreter is serving right now: the values of `.z.w`, `.z.a` and `.z.u`.

@@ -966,8 +966,53 @@ impl Interp {
                 self.host.send(-h, x, false)?;
                 Ok(GENERIC_NULL)
             }
-            _ => self.host.send(h, x, true),
+            _ => {
+                self.host.send(h, x, true)?;
+                loop {
+                    match self.host.wait(h)? {
+                        crate::host::Waited::Response(r) => return r,
+                        crate::host::Waited::Request { sync, msg } => {
+                            let r = self.callback(h, sync, msg);
+                            if sync {
+                                self.host.respond(h, r)?;
+                            }
+                        }
+                    }
+                }
+            }
         }
+    }
+
+    /// A message the remote sent on handle `h` while this process waits on it: run by
+    /// `.z.pg` (sync) or `.z.ps` (async) when defined, else as `value`, with `.z.w` = `h`.
+    fn callback(&mut self, h: i64, sync: bool, msg: Value) -> QResult<Value> {
+        let name = if sync { ".z.pg" } else { ".z.ps" };
+        let handler = self.get(Sym::new(name)).cloned();
+        let saved = self.session.handle;
+        self.session.handle = h;
+        let r = match handler {
+            Some(f) => self.apply(&f, vec![msg]),
+            None => self.value_message(msg),
+        };
+        self.session.handle = saved;
+        r
+    }
+
+    /// kdb+'s default message handler, `value x`: a string (or a one-character query,
+    /// which most clients send as a char atom) is q code, and may be a system command
+    /// (`"\\p"`); anything else is `value`d (a list `(f;args…)` applies `f`).
+    pub fn value_message(&mut self, msg: Value) -> QResult<Value> {
+        let text = match &msg {
+            Value::Vector(v) if v.ty() == fq_value::QType::CHAR => {
+                String::from_utf8_lossy(v.as_bytes()).into_owned()
+            }
+            Value::Char(c) => char::from(*c).to_string(),
+            _ => return crate::prims::list::value(self, msg),
+        };
+        if text.starts_with('\\') {
+            return self.eval_line(&text).map(|o| o.unwrap_or(GENERIC_NULL));
+        }
+        self.eval_str(&text)
     }
 
     /// `-1 "text"`, `1 "text"`, `-2 …`, `2 …`: console output (negative handles add a

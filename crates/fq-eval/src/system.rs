@@ -172,6 +172,13 @@ pub fn command(i: &mut Interp, cmd: &str) -> QResult<Value> {
             i.host.chdir(arg).map_err(|_| QError::Os)?;
             Ok(GENERIC_NULL)
         }
+        "x" if !arg.is_empty() => {
+            // `\x .z.pg`: back to the default handler (the definition is removed).
+            if arg.starts_with(".z.") {
+                i.remove_global(Sym::new(arg));
+            }
+            Ok(GENERIC_NULL)
+        }
         "e" | "g" | "o" | "p" | "T" | "S" | "W" | "z" | "u" | "x" | "r" => {
             // Recognised settings whose subsystems arrive later: reading gives the default.
             Ok(match name {

@@ -2,6 +2,7 @@
 //! handles, the listening port, the timer and the query timeout.
 
 use crate::Shared;
+use fq_eval::host::Waited;
 use fq_eval::{Host, NativeHost};
 use fq_ipc::{MsgType, Payload};
 use fq_value::{QError, QResult, Value, GENERIC_NULL};
@@ -14,6 +15,9 @@ use std::sync::Arc;
 pub struct ServerHost {
     native: Box<dyn Host>,
     shared: Arc<Shared>,
+    /// Connections with a sync request of ours in flight, innermost last (kept here so
+    /// that a response arriving just before the remote closes is still read).
+    waiting: Vec<Arc<crate::Conn>>,
 }
 
 impl std::fmt::Debug for ServerHost {
@@ -25,12 +29,12 @@ impl std::fmt::Debug for ServerHost {
 impl ServerHost {
     /// A host over the shared server state, on the native host.
     pub fn new(shared: Arc<Shared>) -> ServerHost {
-        ServerHost { native: Box::new(NativeHost), shared }
+        ServerHost { native: Box::new(NativeHost), shared, waiting: Vec::new() }
     }
 
     /// A host over the shared server state wrapping `inner` for everything but sockets.
     pub fn wrapping(shared: Arc<Shared>, inner: Box<dyn Host>) -> ServerHost {
-        ServerHost { native: inner, shared }
+        ServerHost { native: inner, shared, waiting: Vec::new() }
     }
 }
 
@@ -103,13 +107,34 @@ impl Host for ServerHost {
 
     fn send(&mut self, handle: i64, msg: &Value, sync: bool) -> QResult<Value> {
         let c = self.shared.conn(handle).ok_or_else(|| handle_error(handle))?;
-        let t = if sync { MsgType::Sync } else { MsgType::Async };
-        c.send(t, Payload::Value(msg.clone()))?;
         if sync {
-            c.wait_response()
+            c.request(msg.clone())?;
+            self.waiting.push(c);
         } else {
-            Ok(GENERIC_NULL)
+            c.send(MsgType::Async, Payload::Value(msg.clone()))?;
         }
+        Ok(GENERIC_NULL)
+    }
+
+    fn wait(&mut self, handle: i64) -> QResult<Waited> {
+        let at = self.waiting.iter().rposition(|c| c.handle == handle);
+        let c = at.map(|k| Arc::clone(&self.waiting[k])).ok_or_else(|| handle_error(handle))?;
+        let w = c.wait();
+        if !matches!(w, Ok(Waited::Request { .. })) {
+            if let Some(k) = at {
+                self.waiting.remove(k);
+            }
+        }
+        w
+    }
+
+    fn respond(&mut self, handle: i64, result: QResult<Value>) -> QResult<()> {
+        let c = self.shared.conn(handle).ok_or_else(|| handle_error(handle))?;
+        let payload = match result {
+            Ok(v) => Payload::Value(v),
+            Err(e) => Payload::Error(e),
+        };
+        c.send(MsgType::Response, payload)
     }
 
     fn flush(&mut self, handle: i64) -> QResult<()> {

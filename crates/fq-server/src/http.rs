@@ -3,7 +3,7 @@
 //! API (`POST /api/query`). Requests are parsed on the connection's thread, evaluated on
 //! the interpreter thread, and Arrow results are encoded back on the connection's thread.
 
-use crate::runtime::{value_message, Runtime};
+use crate::runtime::Runtime;
 use crate::{Event, Shared, Stream};
 use fq_value::{QError, Sym, Value, Vector};
 use std::io::{Read, Write};
@@ -368,7 +368,7 @@ fn html_escape(s: &str) -> String {
 /// Evaluate `expr` as a client's query (`\T` applies, `.z.w` is the HTTP connection's).
 fn eval(rt: &mut Runtime, expr: &str) -> Result<Value, QError> {
     let msg = Value::string(expr);
-    rt.with_session(0, |i| value_message(i, msg))
+    rt.with_session(0, |i| i.value_message(msg))
 }
 
 /// Apply a q function by name (`.j.j`, `.h.cd`): `'name` when it is not defined.

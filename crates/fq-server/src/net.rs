@@ -8,6 +8,7 @@
 //! stalls the interpreter.
 
 use crate::{Event, Shared};
+use fq_eval::host::Waited;
 use fq_ipc::stream::StreamError;
 use fq_ipc::{
     encode_message, Compression, DecodeOptions, EncodeOptions, Header, MsgType, Payload, HEADER_LEN,
@@ -108,8 +109,11 @@ pub struct Conn {
     /// True for connections this process opened (`hopen`).
     pub outgoing: bool,
     out: Mutex<Stream>,
-    /// Responses to our sync requests, in arrival order.
-    responses: Mutex<mpsc::Receiver<Result<Value, QError>>>,
+    /// Responses to our sync requests, and the remote's callbacks while we wait for one,
+    /// in arrival order.
+    responses: Mutex<mpsc::Receiver<Waited>>,
+    /// Sync requests of ours awaiting their response (nested callbacks can stack them).
+    waiting: AtomicUsize,
     queued: AtomicUsize,
     writer: Mutex<Option<mpsc::Sender<Outgoing>>>,
     /// Set once either side closed it.
@@ -208,12 +212,30 @@ impl Conn {
         }
     }
 
-    /// Wait for the response to a sync request sent on this connection.
-    pub fn wait_response(&self) -> Result<Value, QError> {
+    /// Send a sync request; from now until its response, messages the remote sends on
+    /// this connection come to [`Conn::wait`] (callbacks) instead of the event loop.
+    pub fn request(self: &Arc<Self>, msg: Value) -> Result<(), QError> {
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let r = self.send(MsgType::Sync, Payload::Value(msg));
+        if r.is_err() {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+        }
+        r
+    }
+
+    /// What came next after [`Conn::request`]: the response, or a callback from the remote.
+    pub fn wait(&self) -> Result<Waited, QError> {
         let rx = self.responses.lock().unwrap_or_else(|p| p.into_inner());
         match rx.recv() {
-            Ok(r) => r,
-            Err(_) => Err(QError::Signal(self.handle.to_string().into())),
+            Ok(Waited::Response(r)) => {
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
+                Ok(Waited::Response(r))
+            }
+            Ok(w) => Ok(w),
+            Err(_) => {
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
+                Err(QError::Signal(self.handle.to_string().into()))
+            }
         }
     }
 
@@ -268,6 +290,7 @@ pub fn register(
         outgoing,
         out: Mutex::new(stream),
         responses: Mutex::new(resp_rx),
+        waiting: AtomicUsize::new(0),
         queued: AtomicUsize::new(0),
         writer: Mutex::new(None),
         closed: AtomicBool::new(false),
@@ -288,7 +311,7 @@ pub struct Reads {
     conn: Arc<Conn>,
     reader: Stream,
     pending: Vec<u8>,
-    resp_tx: mpsc::Sender<Result<Value, QError>>,
+    resp_tx: mpsc::Sender<Waited>,
 }
 
 impl Reads {
@@ -413,7 +436,7 @@ fn read_loop(
     conn: &Arc<Conn>,
     src: Stream,
     pending: Vec<u8>,
-    responses: &mpsc::Sender<Result<Value, QError>>,
+    responses: &mpsc::Sender<Waited>,
 ) {
     let mut inbuf = Inbuf::new(src, pending);
     let limits = shared.limits();
@@ -477,10 +500,14 @@ fn read_loop(
         };
         match (header.msg_type, payload) {
             (MsgType::Response, Payload::Value(v)) => {
-                let _ = responses.send(Ok(v));
+                let _ = responses.send(Waited::Response(Ok(v)));
             }
             (MsgType::Response, Payload::Error(e)) => {
-                let _ = responses.send(Err(e));
+                let _ = responses.send(Waited::Response(Err(e)));
+            }
+            (t, Payload::Value(v)) if conn.waiting.load(Ordering::Acquire) > 0 => {
+                // The interpreter waits on this connection: a callback, served there.
+                let _ = responses.send(Waited::Request { sync: t == MsgType::Sync, msg: v });
             }
             (t, Payload::Value(v)) => {
                 let sync = t == MsgType::Sync;

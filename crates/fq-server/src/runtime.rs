@@ -3,7 +3,7 @@
 use crate::{Config, Event, ServerHost, Shared};
 use fq_eval::Interp;
 use fq_ipc::{MsgType, Payload};
-use fq_value::{QError, QResult, Sym, Value, GENERIC_NULL};
+use fq_value::{QError, QResult, Sym, Value};
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -303,7 +303,7 @@ impl Runtime {
         let handler = self.interp.get(self.handlers[usize::from(!sync)]).cloned();
         let r = self.with_conn(c.handle, Some(c), |i| match handler {
             Some(f) => i.apply(&f, vec![msg]),
-            None => value_message(i, msg),
+            None => i.value_message(msg),
         });
         if !sync || c.closed.load(Ordering::Acquire) {
             return;
@@ -352,20 +352,4 @@ impl Runtime {
     pub fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
-}
-
-/// kdb+'s default handler, `value x`, with system commands (`"\\p"`) allowed in strings.
-/// A one-character query (`h"x"`) arrives from most clients as a char atom: it is code too.
-pub(crate) fn value_message(i: &mut Interp, msg: Value) -> QResult<Value> {
-    let text = match &msg {
-        Value::Vector(v) if v.ty() == fq_value::QType::CHAR => {
-            String::from_utf8_lossy(v.as_bytes()).into_owned()
-        }
-        Value::Char(c) => char::from(*c).to_string(),
-        _ => return fq_eval::prims::list::value(i, msg),
-    };
-    if text.starts_with('\\') {
-        return i.eval_line(&text).map(|o| o.unwrap_or(GENERIC_NULL));
-    }
-    i.eval_str(&text)
 }

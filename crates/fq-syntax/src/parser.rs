@@ -214,10 +214,13 @@ impl Parser<'_> {
                 self.i += 1;
                 (None, true)
             }
-            (Some(Tok::Op(g)), Some(t)) if t.tok == Tok::Colon && !t.spaced => {
-                let g = g.clone();
+            (Some(Tok::Op(g)), Some(t))
+                if matches!(t.tok, Tok::Colon | Tok::DoubleColon) && !t.spaced =>
+            {
+                // `x+:y` amends x; `x+::y` amends the global x (inside a function).
+                let (g, global) = (g.clone(), t.tok == Tok::DoubleColon);
                 self.i += 2;
-                (Some(Box::new(Expr::Prim { glyph: g, unary: false })), false)
+                (Some(Box::new(Expr::Prim { glyph: g, unary: false })), global)
             }
             (Some(Tok::Name(k)), Some(t))
                 if t.tok == Tok::Colon && !t.spaced && INFIX_KEYWORDS.contains(&k.as_str()) =>

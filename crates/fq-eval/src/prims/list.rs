@@ -556,7 +556,12 @@ pub fn value(i: &mut Interp, x: Value) -> QResult<Value> {
         Value::Dict(d) => Ok(d.values.clone()),
         Value::Symbol(s) => i.eval_str(&s.name()),
         Value::Vector(v) if v.ty() == QType::CHAR => {
-            i.eval_str(&String::from_utf8_lossy(v.as_bytes()))
+            let text = String::from_utf8_lossy(v.as_bytes());
+            if text.starts_with('\\') {
+                // `value"\\p"`: a system command, as at the console.
+                return i.eval_line(&text).map(|o| o.unwrap_or(GENERIC_NULL));
+            }
+            i.eval_str(&text)
         }
         Value::Lambda(l) => {
             let params = crate::compile::lambda_params(l)?;
