@@ -1,6 +1,6 @@
 """pykx_throughput.py -- a large table from a ferroq (or kdb+) server into pykx.
 
-    PYKX_UNLICENSED=true python bench/ipc/pykx_throughput.py HOST PORT [--rows N] [--reps N]
+    PYKX_UNLICENSED=true python bench/ipc/pykx_throughput.py HOST PORT [--rows N] [--reps N] [--unix]
 
 Builds the same table as fq-client's `throughput` example on the server
 (long, float, symbol, timestamp columns), then per repetition times:
@@ -27,8 +27,9 @@ def main():
     ap.add_argument("port", type=int)
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--unix", action="store_true", help="over kdb+'s Unix socket /tmp/kx.PORT")
     a = ap.parse_args()
-    c = kx.SyncQConnection(a.host, a.port, no_ctx=True)
+    c = kx.SyncQConnection(a.host, a.port, no_ctx=True, unix=a.unix)
     n = a.rows
     c(f"fqbench:([] a:til {n}; b:{n}#1.5 2.5 0n; s:{n}#`a`bb`ccc`dddd; p:{n}#2000.01.01D0)")
     size = int(c("-22!fqbench").py())

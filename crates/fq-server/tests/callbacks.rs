@@ -7,13 +7,13 @@ use fq_server::{Config, Runtime};
 use fq_value::Value;
 use std::time::Duration;
 
-fn start() -> u16 {
+fn start(spin: Duration) -> u16 {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .stack_size(64 << 20)
         .spawn(move || {
             let interp = fq_eval::Interp::new(Box::new(fq_eval::MemHost::default()));
-            let cfg = Config { port: Some(0), ..Config::default() };
+            let cfg = Config { port: Some(0), spin, ..Config::default() };
             let mut rt = Runtime::new(interp, &cfg).expect("listen");
             tx.send(rt.port()).expect("port");
             rt.run();
@@ -34,7 +34,8 @@ fn client(port: u16) -> Connection {
 
 #[test]
 fn a_remote_may_call_back_while_we_wait() {
-    let (a, b) = (start(), start());
+    // A polls before sleeping (the default), B does not (`--spin 0`).
+    let (a, b) = (start(fq_server::DEFAULT_SPIN), start(Duration::ZERO));
     let mut ca = client(a);
     let mut cb = client(b);
     ca.query(&format!("h:hopen {b}")).expect("hopen");
