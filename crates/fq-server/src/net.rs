@@ -246,6 +246,24 @@ impl Conn {
     }
 }
 
+/// Send buffer asked for on Unix-socket connections (the kernel caps it at wmem_max).
+const UNIX_SNDBUF: libc::c_int = 4 << 20;
+
+fn unix_send_buffer(u: &UnixStream, bytes: libc::c_int) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a valid socket fd and a pointer to an int of the size passed; failure
+    // (an unprivileged cap) leaves the default, which only costs speed.
+    unsafe {
+        libc::setsockopt(
+            u.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_SNDBUF,
+            (&bytes as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
 /// Is this peer on this machine (kdb+ does not compress for such peers)?
 fn is_local(s: &Stream) -> bool {
     match s {
@@ -278,6 +296,11 @@ pub fn register(
 ) -> io::Result<(Arc<Conn>, Reads)> {
     let handle = shared.next_handle();
     let compress = !is_local(&stream);
+    if let Stream::Unix(u) = &stream {
+        // A Unix socket's send buffer defaults to ~200 KB: a large reply would then move in
+        // small steps, a context switch each. TCP tunes its own.
+        unix_send_buffer(u, UNIX_SNDBUF);
+    }
     let addr = packed_addr(&stream);
     let reader = stream.try_clone()?;
     let (resp_tx, resp_rx) = mpsc::channel();
