@@ -371,7 +371,10 @@ pub fn glyph_unary(g: &str) -> Option<Value> {
 
 /// System variables computed on read: `.z.p`, `.z.d`...
 pub fn system_var(i: &mut Interp, s: Sym) -> Option<Value> {
-    crate::system::zvar(i, s).or_else(|| crate::dotq::var(s)).or_else(|| crate::doth::var(s))
+    crate::system::zvar(i, s)
+        .or_else(|| crate::dotq::var(s))
+        .or_else(|| crate::doth::var(s))
+        .or_else(|| crate::dotfq::var(s))
 }
 
 #[cfg(test)]
