@@ -29,6 +29,11 @@ Queries (the q is what ferroq runs, see tick.q):
 Timing: one warm-up, then the best of --reps.  Results are materialised inside the timed
 region.  ferroq times itself (.z.n) and writes each result as Arrow; the checksums of all
 engines are computed here from Arrow, the same way.
+
+Memory (ferroq): after its timed runs, each query Q2..Q8 runs once more with the heap's
+high-water mark reset (.fq.resetpeak[]); its extra memory is the mark less the heap bytes in
+use before (.Q.w[], from ferroq's counting allocator), printed beside the result's column
+bytes and the number of groups (result rows for by-queries, quote symbols for joins).
 """
 from __future__ import annotations
 
@@ -496,8 +501,11 @@ def ferroq_worker(args):
             out["ms"][parts[0]] = float(parts[1])
         elif len(parts) == 2 and parts[0] == "tables_mb":
             out["tables_mb"] = float(parts[1])
-        elif len(parts) == 2 and parts[0] == "raw_mb":
-            out["raw_mb"] = float(parts[1])
+        elif len(parts) == 2 and parts[0] in ("raw_mb", "tables_heap_mb"):
+            out[parts[0]] = float(parts[1])
+        elif len(parts) == 5 and parts[0] == "mem" and parts[1] in QUERIES:
+            out.setdefault("mem", {})[parts[1]] = {"extra": int(parts[2]), "result": int(parts[3]),
+                                                   "groups": int(parts[4])}
         elif line.startswith("'"):
             print(f"[ferroq] error: {line}", file=sys.stderr)
     for q in QUERIES:
@@ -507,6 +515,30 @@ def ferroq_worker(args):
     if p.returncode != 0:
         out["error"] = p.stderr[-2000:]
     return out
+
+
+# ------------------------------------------------------------------ memory
+# The bound checked: a query's extra memory <= its result + O(groups), with this many
+# bytes per group (a hash-table slot, the group's key and a few accumulators).
+GROUP_BYTES = 64
+
+
+def memory_table(mem):
+    """ferroq's extra memory per query (peak heap bytes during the query less the bytes in
+    use before: .fq.resetpeak[] then .Q.w[]) against its result's column bytes and groups."""
+    if not mem:
+        return []
+    lines = ["", f"ferroq memory per query: extra = peak heap during the query - heap before "
+             f"(includes the result); bound = result + groups × {GROUP_BYTES} B",
+             "", "| query | extra MB | result MB | groups | extra ÷ bound |", "|---|---|---|---|---|"]
+    for q in QUERIES:
+        m = mem.get(q)
+        if m is None:
+            continue
+        bound = m["result"] + m["groups"] * GROUP_BYTES
+        ratio = f"{m['extra'] / bound:.2f}" if bound else "-"
+        lines.append(f"| {q} {NAMES[q]} | {m['extra']/1e6:.2f} | {m['result']/1e6:.2f} | {m['groups']:,} | {ratio} |")
+    return lines
 
 
 # ------------------------------------------------------------------ driver
@@ -591,6 +623,9 @@ def main():
     lines += ["", "tables held after Q1 (RSS growth): " + ", ".join(mem)]
     if "raw_mb" in results.get("ferroq", {}):
         lines.append(f"raw column bytes: {results['ferroq']['raw_mb']:.0f} MB")
+    if "tables_heap_mb" in results.get("ferroq", {}):
+        lines.append(f"ferroq heap bytes of the tables (.Q.w used): {results['ferroq']['tables_heap_mb']:.0f} MB")
+    lines += memory_table(results.get("ferroq", {}).get("mem", {}))
     lines += ["", "all engines agree" if not problems else "DISAGREEMENTS:\n  " + "\n  ".join(problems)]
     text = "\n".join(lines)
     print(text)

@@ -200,7 +200,7 @@ pub fn read_file_mapped(path: impl AsRef<Path>, opts: &ToQOptions) -> QResult<Ta
     if map.is_empty() {
         return Err(corrupt("not an Arrow IPC file"));
     }
-    let map = std::sync::Arc::new(map);
+    let map = std::sync::Arc::new(Mapped::new(map));
     let len = map.len();
     let base = map.as_ptr() as usize;
     let ptr =
@@ -245,6 +245,38 @@ pub fn read_file_mapped(path: impl AsRef<Path>, opts: &ToQOptions) -> QResult<Ta
         }
     }
     Ok(table)
+}
+
+/// Bytes of files currently mapped by [`read_file_mapped`] (kdb+'s `mmap` in `\w`).
+static MAPPED_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Bytes of Arrow files mapped now: each map counts until the last column adopted from it
+/// is dropped.
+pub fn mapped_bytes() -> usize {
+    MAPPED_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A file mapping counted in [`MAPPED_BYTES`] while it lives.
+struct Mapped(memmap2::Mmap);
+
+impl Mapped {
+    fn new(map: memmap2::Mmap) -> Self {
+        MAPPED_BYTES.fetch_add(map.len(), std::sync::atomic::Ordering::Relaxed);
+        Mapped(map)
+    }
+}
+
+impl std::ops::Deref for Mapped {
+    type Target = memmap2::Mmap;
+    fn deref(&self) -> &memmap2::Mmap {
+        &self.0
+    }
+}
+
+impl Drop for Mapped {
+    fn drop(&mut self) {
+        MAPPED_BYTES.fetch_sub(self.0.len(), std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Every buffer (pointer, length) of an array and its children and dictionary.

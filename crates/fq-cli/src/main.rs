@@ -5,45 +5,83 @@ use fq_eval::{script, Interp, NativeHost};
 use fq_ipc::{decode_message, decode_payload, DecodeOptions, Payload, HEADER_LEN};
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// mimalloc keeps freed memory for reuse (as kdb+'s own allocator does), so rebuilding a
 /// table does not page-fault its way through fresh memory each time. The wrapper counts
-/// live bytes so the interpreter can stop a runaway computation with 'wsfull (-w).
+/// the bytes allocated now and their high-water mark (relaxed atomics: one add per call,
+/// plus a compare with the mark on growth): the interpreter stops a runaway computation
+/// with 'wsfull (-w), and `\w`, `.Q.w[]` and `.fq.resetpeak[]` report them.
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
 
 struct Counting;
 
+/// Count `n` more bytes allocated and raise the high-water mark if they pass it.
+#[inline(always)]
+fn grow(n: usize) {
+    let now = LIVE.fetch_add(n, Ordering::Relaxed).wrapping_add(n);
+    if now > PEAK.load(Ordering::Relaxed) {
+        PEAK.fetch_max(now, Ordering::Relaxed);
+    }
+}
+
+#[inline(always)]
+fn shrink(n: usize) {
+    LIVE.fetch_sub(n, Ordering::Relaxed);
+}
+
 // SAFETY: every call forwards to mimalloc with the caller's arguments unchanged; the
-// counter is bookkeeping only.
+// counters are bookkeeping only.
 unsafe impl std::alloc::GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size(), std::sync::atomic::Ordering::Relaxed);
+        grow(l.size());
         // SAFETY: forwarded as is.
         unsafe { mimalloc::MiMalloc.alloc(l) }
     }
     unsafe fn alloc_zeroed(&self, l: std::alloc::Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size(), std::sync::atomic::Ordering::Relaxed);
+        grow(l.size());
         // SAFETY: forwarded as is.
         unsafe { mimalloc::MiMalloc.alloc_zeroed(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: std::alloc::Layout) {
-        LIVE.fetch_sub(l.size(), std::sync::atomic::Ordering::Relaxed);
+        shrink(l.size());
         // SAFETY: forwarded as is.
         unsafe { mimalloc::MiMalloc.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: std::alloc::Layout, new: usize) -> *mut u8 {
-        LIVE.fetch_add(new, std::sync::atomic::Ordering::Relaxed);
-        LIVE.fetch_sub(l.size(), std::sync::atomic::Ordering::Relaxed);
-        // SAFETY: forwarded as is.
-        unsafe { mimalloc::MiMalloc.realloc(p, l, new) }
+        // A growing block may move: while mimalloc copies, both blocks exist, so the
+        // high-water mark counts both (an overcount only when it grows in place).
+        if new >= l.size() {
+            grow(new);
+            // SAFETY: forwarded as is.
+            let q = unsafe { mimalloc::MiMalloc.realloc(p, l, new) };
+            shrink(if q.is_null() { new } else { l.size() });
+            q
+        } else {
+            // SAFETY: forwarded as is.
+            let q = unsafe { mimalloc::MiMalloc.realloc(p, l, new) };
+            if !q.is_null() {
+                shrink(l.size() - new);
+            }
+            q
+        }
     }
 }
 
 fn live_bytes() -> usize {
-    LIVE.load(std::sync::atomic::Ordering::Relaxed)
+    LIVE.load(Ordering::Relaxed)
+}
+
+fn peak_bytes() -> usize {
+    PEAK.load(Ordering::Relaxed)
+}
+
+fn reset_peak() {
+    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
 }
 
 const HELP: &str = "\
@@ -113,6 +151,10 @@ const STACK_BYTES: usize = 512 << 20;
 
 fn main() -> ExitCode {
     fq_eval::limits::set_live_bytes_counter(live_bytes);
+    fq_eval::limits::set_peak_counter(fq_eval::limits::PeakCounter {
+        peak: peak_bytes,
+        reset: reset_peak,
+    });
     let args: Vec<String> = std::env::args().skip(1).collect();
     // The interpreter runs on a thread with a large stack (q code may recurse deeply).
     let worker = std::thread::Builder::new().stack_size(STACK_BYTES).spawn(move || run(&args));

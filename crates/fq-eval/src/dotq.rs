@@ -48,6 +48,8 @@ static LAMBDAS: &[(&str, &str)] = &[
     ("atob", "{-1009!x}"),
     ("qt", "{$[99h=type x;98h=type key x;98h=type x]}"),
     // Parallel on cut: `x` (atomic) on one piece of `y` per secondary thread.
+    // Memory stats (`\w`, `\w 0`) as a dictionary, as q.k defines it.
+    ("w", "{`used`heap`peak`wmax`mmap`mphy`syms`symw!(system\"w\"),system\"w 0\"}"),
     ("fc", "{n:system\"s\";$[(n>0)&1<c:count y;raze x peach(ceiling c%n)cut y;x y]}"),
 ];
 
@@ -83,6 +85,9 @@ pub fn bang(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     }
     if let Value::Long(crate::doth::NATIVE) = x {
         return crate::doth::call(i, y);
+    }
+    if let Value::Long(n @ crate::dotfq::RESET_PEAK) = x {
+        return crate::dotfq::call(i, n, y);
     }
     let Value::Long(n @ -1009..=-1000) = x else { return crate::prims::list::bang(i, x, y) };
     match n {

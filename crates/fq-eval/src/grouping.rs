@@ -137,6 +137,27 @@ fn generic_ids(k: &Value) -> QResult<(Vec<u32>, usize)> {
 /// Dense ids of the rows of several equal-length key columns, and how many groups.
 pub fn group_ids(keys: &[Value]) -> QResult<(Vec<u32>, usize)> {
     let Some((first, rest)) = keys.split_first() else { return Ok((Vec::new(), 0)) };
+    // A leading symbol key (`by sym, minute`): its symbol ids combine into the next key's
+    // ids read in place, instead of taking 4 bytes a row of their own. Groups are numbered
+    // in first-seen order of the rows' key tuples either way.
+    if let (Value::Vector(s), Some((second, more))) = (first, rest.split_first()) {
+        let domain = fq_value::sym::symbol_count() as usize + 1;
+        if s.ty() == QType::SYMBOL && syms_as_slots(s.len(), domain) {
+            let (mut ids, kn) = key_ids(second)?;
+            if ids.len() != s.len() {
+                return Err(QError::Length);
+            }
+            let mut n = group::combine(&mut ids, kn, s.as_slice::<u32>(), domain);
+            for k in more {
+                let (kid, kn) = key_ids(k)?;
+                if kid.len() != ids.len() {
+                    return Err(QError::Length);
+                }
+                n = group::combine(&mut ids, n, &kid, kn);
+            }
+            return Ok((ids, n));
+        }
+    }
     let (mut ids, mut n) = key_ids(first)?;
     for k in rest {
         let (kid, kn) = key_ids(k)?;
@@ -260,8 +281,8 @@ pub fn sorted_order(cols: &[Value]) -> QResult<Vec<u32>> {
 /// Groups of a view: each view row's group (numbered in ascending key order when sorted),
 /// the key columns with one row per group, and the view's absolute rows.
 pub struct Grouping {
-    /// Group of each view row.
-    pub ids: Vec<u32>,
+    /// Each view row's group, directly or through its symbol.
+    ids: GroupIds,
     /// Number of groups.
     pub n: usize,
     /// Key values per group.
@@ -270,13 +291,39 @@ pub struct Grouping {
     pub view: Option<Vec<i64>>,
 }
 
+/// How a [`Grouping`] maps rows to groups.
+enum GroupIds {
+    /// The group of each view row (4 bytes a row).
+    Dense(Vec<u32>),
+    /// One symbol key: the key column's own symbol ids index the aggregates' accumulators
+    /// (one slot per interned symbol), so no per-row vector is built; `slots[g]` is group
+    /// `g`'s symbol id.
+    Syms { col: Vector, domain: usize, slots: Vec<u32> },
+}
+
+/// A one-symbol-key grouping uses the symbol ids as slots when the interned symbols are at
+/// most half the rows: then an accumulator per symbol (8 bytes) costs no more than the
+/// dense ids it replaces (4 bytes a row).
+fn syms_as_slots(rows: usize, domain: usize) -> bool {
+    domain <= rows / 2
+}
+
 impl Grouping {
     /// Group the view rows by key columns (already evaluated on the view).
-    pub fn new(keys: &[Value], view: Option<Vec<i64>>, sort: bool) -> QResult<Grouping> {
-        let (mut ids, n) = group_ids(keys)?;
+    /// The key columns are taken so that computed ones (`0D00:01 xbar time`) are freed
+    /// once the groups' keys are picked, before the groups are sorted.
+    pub fn new(keys: Vec<Value>, view: Option<Vec<i64>>, sort: bool) -> QResult<Grouping> {
+        if let [Value::Vector(k)] = keys.as_slice() {
+            let domain = fq_value::sym::symbol_count() as usize + 1;
+            if k.ty() == QType::SYMBOL && syms_as_slots(k.len(), domain) {
+                return Ok(Grouping::by_symbol(k, domain, view, sort));
+            }
+        }
+        let (mut ids, n) = group_ids(&keys)?;
         let firsts = group::first_rows(&ids, n);
         let fv = longs(firsts.iter().map(|&r| i64::from(r)).collect());
         let mut kcols: Vec<Value> = keys.iter().map(|k| index1(k, &fv)).collect::<QResult<_>>()?;
+        drop(keys);
         if sort && n > 1 {
             let order = sorted_order(&kcols)?;
             let ov = longs(order.iter().map(|&r| i64::from(r)).collect());
@@ -294,12 +341,73 @@ impl Grouping {
                 renumber(&mut ids);
             }
         }
-        Ok(Grouping { ids, n, keys: kcols, view })
+        Ok(Grouping { ids: GroupIds::Dense(ids), n, keys: kcols, view })
+    }
+
+    /// One symbol key: the symbols present (one pass noting each symbol's first row), in
+    /// ascending name order when sorted, else in first-seen order.
+    fn by_symbol(k: &Vector, domain: usize, view: Option<Vec<i64>>, sort: bool) -> Grouping {
+        let ids = k.as_slice::<u32>();
+        let firsts = group::first_rows(ids, domain);
+        let mut slots: Vec<u32> =
+            (0..domain as u32).filter(|&s| firsts[s as usize] != u32::MAX).collect();
+        if sort {
+            slots.sort_by_key(|&s| Sym::from_id(s).map_or(&[][..], Sym::as_bytes));
+        } else {
+            slots.sort_by_key(|&s| firsts[s as usize]);
+        }
+        let syms: Vec<Sym> = slots.iter().filter_map(|&s| Sym::from_id(s)).collect();
+        Grouping {
+            n: slots.len(),
+            ids: GroupIds::Syms { col: k.clone(), domain, slots },
+            keys: vec![Value::Vector(Vector::syms(&syms))],
+            view,
+        }
+    }
+
+    /// Ids for the aggregate kernels and how many accumulators they need: each row's
+    /// group, or (one symbol key) each row's symbol id; results go through
+    /// [`Grouping::per_group`].
+    pub fn kernel_ids(&self) -> (&[u32], usize) {
+        match &self.ids {
+            GroupIds::Dense(ids) => (ids, self.n),
+            GroupIds::Syms { col, domain, .. } => (col.as_slice::<u32>(), *domain),
+        }
+    }
+
+    /// Per-group values from the kernels' per-accumulator values.
+    pub fn per_group<T: Copy>(&self, acc: Vec<T>) -> Vec<T> {
+        match &self.ids {
+            GroupIds::Dense(_) => acc,
+            GroupIds::Syms { slots, .. } => slots.iter().map(|&s| acc[s as usize]).collect(),
+        }
+    }
+
+    /// The group of each view row (built for a one-symbol grouping).
+    pub fn dense_ids(&self) -> std::borrow::Cow<'_, [u32]> {
+        match &self.ids {
+            GroupIds::Dense(ids) => std::borrow::Cow::Borrowed(ids),
+            GroupIds::Syms { col, domain, slots } => {
+                let mut group = vec![0u32; *domain];
+                for (g, &s) in slots.iter().enumerate() {
+                    group[s as usize] = g as u32;
+                }
+                std::borrow::Cow::Owned(
+                    col.as_slice::<u32>().iter().map(|&s| group[s as usize]).collect(),
+                )
+            }
+        }
+    }
+
+    /// The view row of each group's last row.
+    pub fn last_rows(&self) -> Vec<u32> {
+        let (ids, n) = self.kernel_ids();
+        self.per_group(agg::last_row(ids, n))
     }
 
     /// Absolute row numbers of each group.
     pub fn rows(&self) -> Vec<Vec<i64>> {
-        let (start, rows) = group::rows_by_group(&self.ids, self.n);
+        let (start, rows) = group::rows_by_group(&self.dense_ids(), self.n);
         (0..self.n)
             .map(|g| {
                 rows[start[g] as usize..start[g + 1] as usize]
@@ -430,7 +538,8 @@ pub fn fast_aggregates(
             Node::Monad(code, a) => {
                 let kind = agg_of(*code).ok_or(QError::Type)?;
                 if kind == Agg::Count {
-                    longs(by_chunks(g.ids.len(), |r| agg::count(&g.ids[r], g.n), add_i64))
+                    let (ids, n) = g.kernel_ids();
+                    longs(g.per_group(by_chunks(ids.len(), |r| agg::count(&ids[r], n), add_i64)))
                 } else {
                     let col = source_col(names, src_cols, a).ok_or(QError::Type)?;
                     one(kind, col, g)?
@@ -440,7 +549,7 @@ pub fn fast_aggregates(
                 let wc = g.column(source_col(names, src_cols, w).ok_or(QError::Type)?)?;
                 let vc = g.column(source_col(names, src_cols, v).ok_or(QError::Type)?)?;
                 let vf = f64s(&vc).ok_or(QError::Type)?;
-                let (ids, n) = (&g.ids, g.n);
+                let (ids, n) = g.kernel_ids();
                 let parts = match &wc {
                     Value::Vector(w) if w.ty() == QType::LONG => {
                         let w = w.as_slice::<i64>();
@@ -459,7 +568,7 @@ pub fn fast_aggregates(
                         )
                     }
                 };
-                let out = agg::wavg_finish(&parts);
+                let out = g.per_group(agg::wavg_finish(&parts));
                 Value::Vector(Vector::from_vec(QType::FLOAT, out))
             }
             _ => return Err(QError::Type),
@@ -471,11 +580,12 @@ pub fn fast_aggregates(
 fn one(kind: Agg, col: &Value, g: &Grouping) -> QResult<Value> {
     match kind {
         Agg::First | Agg::Last => {
-            let rows = if kind == Agg::First {
-                agg::first_row(&g.ids, g.n)
+            let (ids, n) = g.kernel_ids();
+            let rows = g.per_group(if kind == Agg::First {
+                agg::first_row(ids, n)
             } else {
-                agg::last_row(&g.ids, g.n)
-            };
+                agg::last_row(ids, n)
+            });
             let abs: Vec<i64> = rows.iter().map(|&p| g.abs(p as usize)).collect();
             index1(col, &longs(abs))
         }
@@ -483,7 +593,8 @@ fn one(kind: Agg, col: &Value, g: &Grouping) -> QResult<Value> {
             let c = g.column(col)?;
             let Value::Vector(v) = &c else { return Err(QError::Type) };
             let ty = v.ty();
-            let (ids, n, len) = (&g.ids, g.n, g.ids.len());
+            let (ids, n) = g.kernel_ids();
+            let len = ids.len();
             let max = kind == Agg::Max;
             // Each aggregate runs per chunk of rows (in parallel when long) and the
             // chunks' partials combine in row order.
@@ -492,15 +603,23 @@ fn one(kind: Agg, col: &Value, g: &Grouping) -> QResult<Value> {
             Ok(match (kind, ty.code()) {
                 (Agg::Sum, 7 | 16) => Value::Vector(Vector::from_vec(
                     ty,
-                    by_chunks(len, |r| agg::sum_i64(&i64s()[r.clone()], &ids[r], n), add_i64),
+                    g.per_group(by_chunks(
+                        len,
+                        |r| agg::sum_i64(&i64s()[r.clone()], &ids[r], n),
+                        add_i64,
+                    )),
                 )),
                 (Agg::Sum, 9) => Value::Vector(Vector::from_vec(
                     QType::FLOAT,
-                    by_chunks(len, |r| agg::sum_f64(&f64s()[r.clone()], &ids[r], n), add_f64),
+                    g.per_group(by_chunks(
+                        len,
+                        |r| agg::sum_f64(&f64s()[r.clone()], &ids[r], n),
+                        add_f64,
+                    )),
                 )),
                 (Agg::Max | Agg::Min, 7 | 12 | 16) => Value::Vector(Vector::from_vec(
                     ty,
-                    by_chunks(
+                    g.per_group(by_chunks(
                         len,
                         |r| agg::extreme_i64(&i64s()[r.clone()], &ids[r], n, max),
                         |a: &mut Vec<i64>, b| {
@@ -508,11 +627,11 @@ fn one(kind: Agg, col: &Value, g: &Grouping) -> QResult<Value> {
                                 *x = if max { (*x).max(y) } else { (*x).min(y) };
                             }
                         },
-                    ),
+                    )),
                 )),
                 (Agg::Max | Agg::Min, 9) => Value::Vector(Vector::from_vec(
                     QType::FLOAT,
-                    by_chunks(
+                    g.per_group(by_chunks(
                         len,
                         |r| agg::extreme_f64(&f64s()[r.clone()], &ids[r], n, max),
                         |a: &mut Vec<f64>, b| {
@@ -520,23 +639,23 @@ fn one(kind: Agg, col: &Value, g: &Grouping) -> QResult<Value> {
                                 *x = if max { x.max(y) } else { x.min(y) };
                             }
                         },
-                    ),
+                    )),
                 )),
                 (Agg::Avg, 7) => Value::Vector(Vector::from_vec(
                     QType::FLOAT,
-                    agg::avg_finish(&by_chunks(
+                    g.per_group(agg::avg_finish(&by_chunks(
                         len,
                         |r| agg::avg_parts_i64(&i64s()[r.clone()], &ids[r], n),
                         agg::combine_parts,
-                    )),
+                    ))),
                 )),
                 (Agg::Avg, 9) => Value::Vector(Vector::from_vec(
                     QType::FLOAT,
-                    agg::avg_finish(&by_chunks(
+                    g.per_group(agg::avg_finish(&by_chunks(
                         len,
                         |r| agg::avg_parts_f64(&f64s()[r.clone()], &ids[r], n),
                         agg::combine_parts,
-                    )),
+                    ))),
                 )),
                 _ => return Err(QError::Type),
             })
@@ -825,6 +944,73 @@ pub fn fast_where(
         }
         _ => None,
     }
+}
+
+/// The rows of an `s#` column `within (lo;hi)`: one run `(start, end)` found by binary
+/// search. `None` for any other constraint.
+pub fn sorted_within_run(w: &Node, names: &[Sym], cols: &[Value]) -> Option<(usize, usize)> {
+    fn run<T: Copy + PartialOrd>(xs: &[T], lo: T, hi: T) -> (usize, usize) {
+        let s = xs.partition_point(|&x| x < lo);
+        let e = xs.partition_point(|&x| x <= hi);
+        (s, e.max(s))
+    }
+    let Node::Dyad(code, a, b) = w else { return None };
+    let Some(Value::Vector(v)) = source_col(names, cols, a) else { return None };
+    let Node::Const(Value::Vector(lh)) = &**b else { return None };
+    if Some(*code) != prim::binary_code("within")
+        || v.attr() != fq_value::Attr::Sorted
+        || lh.ty() != v.ty()
+        || lh.len() != 2
+    {
+        return None;
+    }
+    match v.ty().code() {
+        7 | 12 | 16 => {
+            let lh = lh.as_slice::<i64>();
+            Some(run(v.as_slice::<i64>(), lh[0], lh[1]))
+        }
+        6 | 13 | 14 | 17 | 18 | 19 => {
+            let lh = lh.as_slice::<i32>();
+            Some(run(v.as_slice::<i32>(), lh[0], lh[1]))
+        }
+        _ => None,
+    }
+}
+
+/// The rows of the run `start..end` (from [`sorted_within_run`]) kept by `c=sym` or
+/// `c in syms` on a symbol column, scanned in place: no list of the run's rows is built.
+/// `None` for other constraints.
+pub fn fast_where_in_run(
+    w: &Node,
+    names: &[Sym],
+    cols: &[Value],
+    (start, end): (usize, usize),
+) -> Option<Vec<i64>> {
+    let Node::Dyad(code, a, b) = w else { return None };
+    let Some(Value::Vector(v)) = source_col(names, cols, a) else { return None };
+    let Node::Const(k) = &**b else { return None };
+    if v.ty() != QType::SYMBOL {
+        return None;
+    }
+    let xs = v.as_slice::<Sym>().get(start..end)?;
+    let mut out = match k {
+        Value::Symbol(s) if Some(*code) == prim::binary_code("=") => scan(xs, |x| x == *s),
+        Value::Vector(set)
+            if Some(*code) == prim::binary_code("in") && set.ty() == QType::SYMBOL =>
+        {
+            let domain = fq_value::sym::symbol_count() as usize + 1;
+            let mut member = vec![false; domain];
+            for s in set.as_slice::<Sym>() {
+                if let Some(m) = member.get_mut(s.id() as usize) {
+                    *m = true;
+                }
+            }
+            scan(xs, |x| member.get(x.id() as usize).copied().unwrap_or(false))
+        }
+        _ => return None,
+    };
+    out.iter_mut().for_each(|r| *r += start as i64);
+    Some(out)
 }
 
 fn pick_rows(n: usize, rows: Option<&[i64]>, f: &(dyn Fn(usize) -> bool + Sync)) -> Vec<i64> {

@@ -43,6 +43,48 @@ pub fn set_live_bytes_counter(f: fn() -> usize) {
     let _ = LIVE_BYTES.set(f);
 }
 
+/// The host program's high-water mark of allocated bytes and its reset, when it keeps one
+/// (the `ferroq` binary does, in its global allocator): `.Q.w[]`peak` and
+/// `.fq.resetpeak[]`.
+static PEAK_BYTES: std::sync::OnceLock<PeakCounter> = std::sync::OnceLock::new();
+
+/// See [`set_peak_counter`].
+#[derive(Clone, Copy, Debug)]
+pub struct PeakCounter {
+    /// The most bytes allocated at once since the start or the last reset.
+    pub peak: fn() -> usize,
+    /// Lower the mark to the bytes allocated now.
+    pub reset: fn(),
+}
+
+/// Register the host program's peak counter (with [`set_live_bytes_counter`]).
+pub fn set_peak_counter(c: PeakCounter) {
+    let _ = PEAK_BYTES.set(c);
+}
+
+/// Bytes allocated now, from the host program's counter (`None` without one).
+pub fn live_bytes() -> Option<usize> {
+    LIVE_BYTES.get().map(|f| f())
+}
+
+/// The high-water mark of allocated bytes (`None` without a counter).
+pub fn peak_bytes() -> Option<usize> {
+    PEAK_BYTES.get().map(|c| (c.peak)())
+}
+
+/// Lower the high-water mark to the bytes allocated now; the mark before, if counted.
+pub fn reset_peak() -> Option<usize> {
+    let c = PEAK_BYTES.get()?;
+    let before = (c.peak)();
+    (c.reset)();
+    Some(before)
+}
+
+/// The `-w` limit in bytes, 0 when none was set (kdb+'s `wmax`).
+pub fn total_limit_setting() -> usize {
+    TOTAL_LIMIT.load(Ordering::Relaxed)
+}
+
 fn total_limit() -> usize {
     match TOTAL_LIMIT.load(Ordering::Relaxed) {
         0 => {
@@ -76,18 +118,26 @@ pub fn memory_exceeded() -> bool {
 
 /// Resident bytes of this process (0 where unknown).
 pub fn resident_bytes() -> usize {
+    resident_split().0
+}
+
+/// Resident bytes of this process and how many of them are file-backed pages (mapped
+/// files, the binary): (0, 0) where unknown.
+pub fn resident_split() -> (usize, usize) {
     #[cfg(target_os = "linux")]
     {
         if let Ok(s) = std::fs::read_to_string("/proc/self/statm") {
-            if let Some(pages) = s.split_whitespace().nth(1).and_then(|p| p.parse::<usize>().ok()) {
-                return pages * 4096;
-            }
+            let mut f = s.split_whitespace().skip(1).map(|p| p.parse::<usize>().unwrap_or(0));
+            let resident = f.next().unwrap_or(0);
+            let shared = f.next().unwrap_or(0);
+            return (resident * 4096, shared * 4096);
         }
     }
-    0
+    (0, 0)
 }
 
-fn physical_memory() -> usize {
+/// Physical memory in bytes (0 where unknown).
+pub fn physical_memory() -> usize {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|info| {

@@ -212,7 +212,18 @@ fn apply_wheres(i: &mut Interp, q: &QueryNode, src: &Source, fr: &mut [Value]) -
         .count();
     let mut order: Vec<&Node> = resolved.iter().collect();
     order[..lead].sort_by_key(|w| !crate::grouping::is_indexed_where(w, &src.names, &src.cols));
-    for w in order {
+    // An `s#` within then a symbol constraint: the symbol is looked for in the within's
+    // run of rows in place, without a list of the run's rows.
+    let mut done = 0;
+    if let [w0, w1, ..] = order.as_slice() {
+        if let Some(run) = crate::grouping::sorted_within_run(w0, &src.names, &src.cols) {
+            if let Some(keep) = crate::grouping::fast_where_in_run(w1, &src.names, &src.cols, run) {
+                rows = Some(longs(keep));
+                done = 2;
+            }
+        }
+    }
+    for w in order.into_iter().skip(done) {
         if let Some(keep) =
             crate::grouping::fast_where(w, &src.names, &src.cols, rows.as_ref().map(row_slice))
         {
@@ -437,7 +448,7 @@ fn group_rows(
         return Err(QError::Length);
     }
     let view = rows.as_ref().map(|r| row_slice(r).to_vec());
-    Grouping::new(&keys, view, sort)
+    Grouping::new(keys, view, sort)
 }
 
 /// Dense group ids (first-seen order) of the rows of several equal-length key columns,
@@ -490,7 +501,7 @@ fn select_by(
     let (vnames, vcols): (Vec<Sym>, Vec<Value>) = if q.cols.is_empty() {
         // No select phrase: the last row of each group.
         let lasts = longs(
-            fq_kernels::agg::last_row(&g.ids, g.n)
+            g.last_rows()
                 .iter()
                 .map(|&p| g.view.as_ref().map_or(i64::from(p), |v| v[p as usize]))
                 .collect(),

@@ -148,17 +148,24 @@ pub fn command(i: &mut Interp, cmd: &str) -> QResult<Value> {
             let ms = start.elapsed().as_millis() as i64;
             Ok(if name == "t" { Value::Long(ms) } else { Value::Vector(Vector::longs(&[ms, 0])) })
         }
-        "w" => {
-            // kdb+: used, heap, peak, workspace limit, mapped, physical. ferroq reports the
-            // process's resident and peak resident bytes (Linux /proc), the -w limit, and
-            // physical memory.
-            let (rss, peak) = proc_memory();
-            let limit = match crate::limits::ws_limit() {
-                usize::MAX => 0,
-                b => b as i64,
-            };
-            Ok(Value::Vector(Vector::longs(&[rss, rss, peak, limit, 0, phys_memory()])))
-        }
+        "w" => match arg {
+            "" => Ok(Value::Vector(Vector::longs(&workspace()))),
+            "0" | "1" => Ok(Value::Vector(Vector::longs(&symbol_space()))),
+            _ => {
+                // `\w n`: the workspace limit in MB; the answer is the limit in bytes.
+                let mb: i64 = arg.parse().map_err(|_| QError::Domain)?;
+                let bytes = usize::try_from(mb).ok().and_then(|m| m.checked_mul(1 << 20));
+                match bytes {
+                    Some(b) if b > 0 => {
+                        crate::limits::set_total_limit(b);
+                        crate::limits::set_ws_limit(b);
+                        Ok(Value::Long(b as i64))
+                    }
+                    // Too large (or not positive): as `\w 0`, as kdb+ does.
+                    _ => Ok(Value::Vector(Vector::longs(&symbol_space()))),
+                }
+            }
+        },
         "l" => {
             let src = i.host.read_file(arg).map_err(|_| QError::Undefined(arg.into()))?;
             crate::script::run_script(i, &String::from_utf8_lossy(&src))?;
@@ -195,26 +202,49 @@ pub fn command(i: &mut Interp, cmd: &str) -> QResult<Value> {
     }
 }
 
-/// Resident and peak resident bytes of this process (0 where /proc is unavailable).
-fn proc_memory() -> (i64, i64) {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return (0, 0) };
-    let field = |name: &str| -> i64 {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|k| k.parse::<i64>().ok())
-            .map_or(0, |kb| kb * 1024)
+/// `\w`: kdb+'s used, heap, peak, wmax, mmap, mphy. With the `ferroq` binary's counting
+/// allocator: `used` is the bytes allocated now; `peak` the most allocated at once since
+/// the start or the last `.fq.resetpeak[]` (kdb+'s is the heap's high-water mark); `heap`
+/// the process's anonymous resident bytes (the allocator keeps freed pages for reuse, as
+/// kdb+'s does), at least `used`. Without a counter (embedded interpreters), `used` and
+/// `heap` are the resident bytes and `peak` is their high-water mark. `wmax` is the `-w`
+/// limit (0 for none), `mmap` the bytes of files mapped by `.arrow.read`, `mphy` the
+/// physical memory.
+fn workspace() -> [i64; 6] {
+    let (resident, file) = crate::limits::resident_split();
+    let (used, heap, peak) = match (crate::limits::live_bytes(), crate::limits::peak_bytes()) {
+        (Some(used), Some(peak)) => (used, resident.saturating_sub(file).max(used), peak.max(used)),
+        _ => (resident, resident, peak_resident().max(resident)),
     };
-    (field("VmRSS:"), field("VmHWM:"))
+    #[cfg(feature = "arrow")]
+    let mapped = fq_arrow::ipc::mapped_bytes();
+    #[cfg(not(feature = "arrow"))]
+    let mapped = 0;
+    let long = |b: usize| i64::try_from(b).unwrap_or(i64::MAX);
+    [
+        long(used),
+        long(heap),
+        long(peak),
+        long(crate::limits::total_limit_setting()),
+        long(mapped),
+        long(crate::limits::physical_memory()),
+    ]
 }
 
-/// Physical memory in bytes (0 where unknown).
-fn phys_memory() -> i64 {
-    let Ok(info) = std::fs::read_to_string("/proc/meminfo") else { return 0 };
-    info.lines()
-        .find(|l| l.starts_with("MemTotal:"))
+/// `\w 0`: the number of interned symbols and the bytes their names take (each name and
+/// its terminating NUL, as kdb+ stores them).
+fn symbol_space() -> [i64; 2] {
+    let bytes = fq_value::sym::with_names(|names| names.iter().map(|n| n.len() + 1).sum::<usize>());
+    [i64::from(fq_value::sym::symbol_count()), i64::try_from(bytes).unwrap_or(i64::MAX)]
+}
+
+/// Peak resident bytes of this process (Linux `VmHWM`; 0 where unknown).
+fn peak_resident() -> usize {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return 0 };
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
         .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|k| k.parse::<i64>().ok())
+        .and_then(|k| k.parse::<usize>().ok())
         .map_or(0, |kb| kb * 1024)
 }

@@ -350,9 +350,11 @@ fn asof_groups(
         if let (Value::Vector(p), Value::Vector(q)) = (&a, &b) {
             if p.ty() == QType::SYMBOL && q.ty() == QType::SYMBOL {
                 let domain = fq_value::sym::symbol_count() as usize + 1;
-                let bi: Vec<u32> = q.as_slice::<Sym>().iter().map(|s| s.id()).collect();
-                let pi: Vec<u32> = p.as_slice::<Sym>().iter().map(|s| s.id()).collect();
-                return Ok(fq_kernels::group::dense_small_pair(&bi, &pi, domain));
+                return Ok(fq_kernels::group::dense_small_pair(
+                    q.as_slice::<u32>(),
+                    p.as_slice::<u32>(),
+                    domain,
+                ));
             }
         }
     }
@@ -628,16 +630,15 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
     if wins.len() != 2 {
         return Err(QError::Length);
     }
-    let lo = time_keys(&wins[0])?;
-    let hi = time_keys(&wins[1])?;
+    let lo = time_slice(&wins[0])?;
+    let hi = time_slice(&wins[1])?;
     let nrows = c1.first().map_or(0, Value::count);
     if lo.len() != nrows || hi.len() != nrows {
         return Err(QError::Length);
     }
     let qtv = plain(col(&n2, &c2, tcol)?)?;
     let qtime = time_slice(&qtv)?;
-    let (bg, pg, ng) = asof_groups(i, &keys, &n1, &c1, &n2, &c2)?;
-    let (start, rows) = fq_kernels::group::rows_by_group(&bg, ng);
+    let (start, rows, pg) = window_layout(i, &keys, (&n1, &c1), (&n2, &c2))?;
     let times = fq_kernels::window::gather(&qtime, &rows);
     let w = fq_kernels::window::windows(&times, &start, &pg, (&lo, &hi), prevailing);
     let mut names = n1.clone();
@@ -675,6 +676,30 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
         }
     }
     build(names, cols, k1n)
+}
+
+/// The quote rows of `wj` laid out group by group (each group's run of positions in
+/// `rows` from `start[g]`) and each probe row's group. With one symbol key the symbols'
+/// ids are the groups, read straight from both symbol columns (no per-row copies).
+#[expect(clippy::type_complexity, reason = "the three parts of one layout")]
+fn window_layout<'a>(
+    i: &mut Interp,
+    keys: &[Sym],
+    (n1, c1): (&[Sym], &'a [Value]),
+    (n2, c2): (&[Sym], &[Value]),
+) -> QResult<(Vec<u32>, Vec<u32>, std::borrow::Cow<'a, [u32]>)> {
+    if let [k, _] = keys {
+        if let (Value::Vector(p), Value::Vector(q)) = (col(n1, c1, *k)?, col(n2, c2, *k)?) {
+            if p.ty() == QType::SYMBOL && q.ty() == QType::SYMBOL {
+                let domain = fq_value::sym::symbol_count() as usize + 1;
+                let (start, rows) = fq_kernels::group::rows_by_group(q.as_slice::<u32>(), domain);
+                return Ok((start, rows, std::borrow::Cow::Borrowed(p.as_slice::<u32>())));
+            }
+        }
+    }
+    let (bg, pg, ng) = asof_groups(i, keys, n1, c1, n2, c2)?;
+    let (start, rows) = fq_kernels::group::rows_by_group(&bg, ng);
+    Ok((start, rows, std::borrow::Cow::Owned(pg)))
 }
 
 /// `min max sum avg count first last` of one float, real, long or int column over each

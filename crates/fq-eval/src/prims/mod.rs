@@ -380,6 +380,7 @@ pub fn system_var(i: &mut Interp, s: Sym) -> Option<Value> {
         .or_else(|| crate::dotq::var(s))
         .or_else(|| crate::doth::var(s))
         .or_else(|| crate::qnamespace::var(s))
+        .or_else(|| crate::dotfq::var(s))
 }
 
 #[cfg(test)]
