@@ -33,9 +33,13 @@ srv=$!
 trap 'kill $srv 2>/dev/null' EXIT
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
 echo "== ferroq -p $port $spin   ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
-echo "-- latency: fq-client, 1+1"
+echo "-- latency: fq-client, 1+1 (TCP, 1 and 8 clients; then a polling client; then the Unix socket)"
 target/release/examples/latency "127.0.0.1:$port" --n "$n"
-echo "-- throughput: fq-client"
+target/release/examples/latency "127.0.0.1:$port" --n "$n" --clients 1 --spin 200
+target/release/examples/latency "unix://$port" --n "$n" --clients 1
+echo "-- throughput: fq-client (TCP, then the Unix socket)"
 target/release/examples/throughput "127.0.0.1:$port" --rows "$rows" --reps "$reps"
-echo "-- throughput: pykx $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("pykx"))')"
+target/release/examples/throughput "unix://$port" --rows "$rows" --reps "$reps"
+echo "-- throughput: pykx $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("pykx"))') (TCP, then the Unix socket)"
 PYKX_UNLICENSED=true "$VENV/bin/python" bench/ipc/pykx_throughput.py 127.0.0.1 "$port" --rows "$rows" --reps "$reps"
+PYKX_UNLICENSED=true "$VENV/bin/python" bench/ipc/pykx_throughput.py 127.0.0.1 "$port" --rows "$rows" --reps "$reps" --unix

@@ -2,13 +2,14 @@
 //!
 //! ```sh
 //! cargo run --release -p fq-client --example latency -- HOST:PORT [--clients 8] [--n 100000]
-//!     [--query "1+1"] [--user USER:PASSWORD]
+//!     [--query "1+1"] [--user USER:PASSWORD] [--spin MICROS]
 //! ```
 //!
 //! Each client is a thread with its own connection that sends `--n` queries back to back
 //! (after a short warm-up) and times each. Prints p50/p90/p99/p99.9/max per round trip and
 //! the total queries per second. Without `--clients`, runs with 1 and then 8 clients.
-//! `HOST:PORT` may also be `unix://PORT` (the kdb+ Unix socket).
+//! `HOST:PORT` may also be `unix://PORT` (the kdb+ Unix socket). `--spin` makes each
+//! client busy-poll for its reply that long before sleeping ([`ConnectOptions::spin`]).
 
 use fq_client::{ConnectOptions, Connection, Endpoint};
 use std::time::{Duration, Instant};
@@ -34,6 +35,10 @@ fn parse() -> Result<Args, String> {
             "--clients" => clients = vec![val()?.parse().map_err(|e| format!("--clients: {e}"))?],
             "--n" => n = val()?.parse().map_err(|e| format!("--n: {e}"))?,
             "--query" => query = val()?,
+            "--spin" => {
+                let us: u64 = val()?.parse().map_err(|e| format!("--spin: {e}"))?;
+                opts.spin = Duration::from_micros(us);
+            }
             "--user" => {
                 let v = val()?;
                 let (u, p) = v.split_once(':').unwrap_or((&v, ""));

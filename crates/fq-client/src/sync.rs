@@ -42,6 +42,36 @@ impl Stream {
     }
 }
 
+impl Stream {
+    /// Wait for bytes without sleeping until `until`: peek without blocking, yielding the
+    /// core between checks. Returns early on data, the end of the stream or an error (the
+    /// read that follows reports those).
+    fn poll(&self, until: Instant) {
+        use std::os::fd::AsRawFd;
+        let fd = match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        };
+        let mut b = 0u8;
+        loop {
+            // SAFETY: one writable byte at `b`; `fd` is this stream's open socket.
+            let n = unsafe {
+                libc::recv(fd, (&mut b as *mut u8).cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT)
+            };
+            if n >= 0 {
+                return;
+            }
+            let kind = io::Error::last_os_error().kind();
+            if !matches!(kind, io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted)
+                || Instant::now() >= until
+            {
+                return;
+            }
+            std::thread::yield_now();
+        }
+    }
+}
+
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
@@ -156,6 +186,8 @@ pub struct Connection {
     local: bool,
     codec: Codec,
     timeout: Option<Duration>,
+    /// [`ConnectOptions::spin`].
+    spin: Duration,
     /// Whether the socket currently has timeouts set (so untimed calls skip the syscalls).
     armed: bool,
     pending: VecDeque<Value>,
@@ -225,6 +257,7 @@ impl Connection {
             local,
             codec: Codec::new(capability, compress, opts.max_message, opts.max_depth),
             timeout: opts.timeout,
+            spin: opts.spin,
             armed: false,
             pending: VecDeque::new(),
             broken: false,
@@ -504,6 +537,9 @@ impl Connection {
 
     /// Read a message's header, checked against the size limit.
     fn read_header(&mut self, deadline: Option<Instant>) -> Result<fq_ipc::Header> {
+        if !self.spin.is_zero() && self.io.buffer().is_empty() {
+            self.io.get_ref().poll(Instant::now() + self.spin);
+        }
         self.arm(deadline)?;
         let mut head = [0u8; HEADER_LEN];
         self.io.read_exact(&mut head).map_err(ClientError::from_io)?;

@@ -450,6 +450,32 @@ fn oversized_lengths_are_refused_before_allocating() {
 }
 
 #[test]
+fn spinning_for_replies() {
+    let s = TestServer::start();
+    let opts = ConnectOptions { spin: Duration::from_micros(300), ..Default::default() };
+    let mut c = Connection::connect(&s.endpoint(), &opts).unwrap();
+    // Replies within the spin and well past it (the poll gives up, `read` sleeps).
+    for q in ["1+1", "{x}{s:0; do[200000; s+:1]; s}[]", "sum til 100"] {
+        assert!(c.query(q).is_ok(), "{q}");
+    }
+    assert_eq!(c.query("2*21").unwrap(), Value::Long(42));
+    // A server that never answers: the spin ends and the call timeout still applies.
+    let ep = raw_server(Some(3), |mut s| {
+        let _ = read_raw_message(&mut s);
+        std::thread::sleep(Duration::from_secs(3));
+    });
+    let opts = ConnectOptions {
+        spin: Duration::from_millis(50),
+        timeout: Some(Duration::from_millis(200)),
+        ..Default::default()
+    };
+    let mut c = Connection::connect(&ep, &opts).unwrap();
+    let t = Instant::now();
+    assert!(matches!(c.query("1"), Err(ClientError::Timeout)));
+    assert!(t.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
 fn timeouts() {
     // A server that accepts the query and never answers.
     let ep = raw_server(Some(3), |mut s| {
