@@ -7,6 +7,13 @@
 use crate::IpcError;
 use fq_value::{sym, Attr, QType, Sym, Value, Vector};
 
+/// Symbols encoded per block by [`Writer::sym_names`].
+const SYM_BLOCK: usize = 4096;
+
+/// Extra room a caller reserves beyond [`encoded_len`] so that symbol blocks never
+/// reallocate the buffer (a block's scratch room before it is cut back).
+pub(crate) const SYM_SLACK: usize = SYM_BLOCK * 8 + 8;
+
 /// Deepest nesting the encoder follows before giving up with [`IpcError::TooDeep`].
 pub const MAX_ENCODE_DEPTH: usize = crate::DEFAULT_MAX_DEPTH;
 
@@ -219,35 +226,42 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// The names of `ids`, each followed by a NUL (a symbol vector's body).
+    /// The names of `ids`, each followed by a NUL (a symbol vector's body), in one pass
+    /// over each block of [`SYM_BLOCK`] names: room is made for names of up to 7 bytes
+    /// (8 with the NUL, written as one 8-byte store) and grown at each longer name, then
+    /// cut to what was written. The buffer never holds more than [`SYM_SLACK`] bytes beyond
+    /// the encoding, so a caller reserving that much extra never reallocates.
     pub(crate) fn sym_names(&mut self, ids: &[Sym]) {
-        let total = sym_bytes(ids);
-        let start = self.out.len();
-        // 8 bytes of slack so that every short name is one 8-byte store.
-        self.out.resize(start + total + 8, 0);
-        let buf = &mut self.out[start..];
-        let mut pos = 0;
+        let out = &mut *self.out;
         sym::with_packed(|names, packed| {
-            for s in ids {
-                match packed.get(s.id() as usize) {
-                    Some(&sym::LONG_NAME) => {
-                        let n = names.get(s.id() as usize).copied().unwrap_or(b"");
-                        buf[pos..pos + n.len()].copy_from_slice(n);
-                        buf[pos + n.len()] = 0;
-                        pos += n.len() + 1;
-                    }
-                    Some(&w) => {
-                        buf[pos..pos + 8].copy_from_slice(&w.to_le_bytes());
-                        pos += sym::packed_len(w) + 1;
-                    }
-                    None => {
-                        buf[pos] = 0;
-                        pos += 1;
+            for block in ids.chunks(SYM_BLOCK) {
+                let mut pos = out.len();
+                out.resize(pos + block.len() * 8 + 8, 0);
+                for (k, s) in block.iter().enumerate() {
+                    match packed.get(s.id() as usize) {
+                        Some(&sym::LONG_NAME) => {
+                            let n = names.get(s.id() as usize).copied().unwrap_or(b"");
+                            let need = pos + n.len() + 1 + (block.len() - k) * 8 + 8;
+                            if need > out.len() {
+                                out.resize(need, 0);
+                            }
+                            out[pos..pos + n.len()].copy_from_slice(n);
+                            out[pos + n.len()] = 0;
+                            pos += n.len() + 1;
+                        }
+                        Some(&w) => {
+                            out[pos..pos + 8].copy_from_slice(&w.to_le_bytes());
+                            pos += sym::packed_len(w) + 1;
+                        }
+                        None => {
+                            out[pos] = 0;
+                            pos += 1;
+                        }
                     }
                 }
+                out.truncate(pos);
             }
         });
-        self.out.truncate(start + pos);
     }
 
     pub(crate) fn vector(&mut self, v: &Vector) -> Result<(), IpcError> {

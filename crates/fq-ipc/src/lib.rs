@@ -183,7 +183,7 @@ pub const COMPRESSION_THRESHOLD: usize = 2000;
 pub fn encode_payload(payload: &Payload, little_endian: bool) -> Result<Vec<u8>, IpcError> {
     let mut out = Vec::new();
     if let Payload::Value(v) = payload {
-        out.reserve(encoded_len(v)?);
+        out.reserve(encoded_len(v)? + encode::SYM_SLACK);
     }
     write_payload(&mut out, payload, little_endian)?;
     Ok(out)
@@ -210,7 +210,7 @@ pub fn encode_message(
 ) -> Result<Vec<u8>, IpcError> {
     let mut out = Vec::new();
     if let Payload::Value(v) = payload {
-        out.reserve(HEADER_LEN + encoded_len(v)?);
+        out.reserve(HEADER_LEN + encoded_len(v)? + encode::SYM_SLACK);
     }
     out.extend_from_slice(&[0; HEADER_LEN]);
     write_payload(&mut out, payload, opts.little_endian)?;

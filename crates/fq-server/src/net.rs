@@ -89,6 +89,20 @@ impl Write for Stream {
 /// writer thread instead of the interpreter thread.
 const OFF_THREAD_BYTES: usize = 1 << 20;
 
+/// A lower bound of `v`'s encoded size, cheap (no walk over symbol names): enough to
+/// send large replies to the writer thread, which computes the exact size once.
+fn size_at_least(v: &Value, depth: usize) -> usize {
+    match v {
+        Value::Vector(x) if x.ty() == fq_value::QType::SYMBOL => x.len(),
+        Value::Vector(x) => x.as_bytes().len(),
+        Value::Table(t) => t.columns().iter().map(|c| size_at_least(c, depth + 1)).sum(),
+        Value::Dict(d) => size_at_least(&d.keys, depth + 1) + size_at_least(&d.values, depth + 1),
+        Value::List(l) if depth < 3 => l.items().iter().map(|x| size_at_least(x, depth + 1)).sum(),
+        Value::List(l) => l.len(),
+        _ => 0,
+    }
+}
+
 /// A message for a connection's writer thread.
 enum Outgoing {
     Value(MsgType, Payload),
@@ -144,7 +158,7 @@ impl Conn {
             return Err(QError::Signal(self.handle.to_string().into()));
         }
         let big = match &payload {
-            Payload::Value(v) => fq_ipc::encoded_len(v).map_err(|e| e.to_q())? >= OFF_THREAD_BYTES,
+            Payload::Value(v) => size_at_least(v, 0) >= OFF_THREAD_BYTES,
             Payload::Error(_) => false,
         };
         if big || self.queued.load(Ordering::Acquire) > 0 {

@@ -200,6 +200,16 @@ impl RawBuffer {
         self.len += bytes.len();
     }
 
+    /// The allocation's unused tail (after `len`): its address and size, for hints such
+    /// as `madvise` before the memory is first written. Foreign memory has none.
+    pub fn spare_capacity(&mut self) -> (*mut u8, usize) {
+        match self.owner {
+            // SAFETY: `len <= cap`, so the offset stays within the allocation.
+            Owner::Owned { cap } => (unsafe { self.ptr.as_ptr().add(self.len) }, cap - self.len),
+            Owner::Foreign(_) => (self.ptr.as_ptr(), 0),
+        }
+    }
+
     /// Append `n` zero bytes.
     pub fn extend_zeroed(&mut self, n: usize) {
         self.reserve(n);
