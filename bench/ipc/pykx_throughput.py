@@ -8,17 +8,47 @@ Builds the same table as fq-client's `throughput` example on the server
 - receive: `conn("fqbench")`, the message read and turned into a pykx Table
   (pykx's own deserialiser);
 - pandas: `.pd()` on that Table (pykx's conversion, no network);
-- arrow: `.pa()` on that Table, when pykx can.
+- arrow: `.pa()` on that Table, when pykx can;
+
+and once, pykx's deserialiser alone on the same message bytes already in memory (fetched
+with a plain socket): the ceiling of `receive` whatever the server does.
 
 MB/s is of the message bytes (`-22!fqbench`).  Prints one line per repetition and a
 final `best receive MB/s` line for bench/ipc/run.sh to pick up.
 """
 import argparse
 import os
+import socket
+import struct
 import time
 
 os.environ.setdefault("PYKX_UNLICENSED", "true")
 import pykx as kx  # noqa: E402
+
+
+def raw_fetch(host, port, query):
+    """The response message to `query`, as bytes, over a plain kdb+ IPC socket."""
+    s = socket.create_connection((host, port))
+    s.sendall(b"bench:\x03\x00")
+    if len(s.recv(1)) != 1:
+        raise RuntimeError("handshake refused")
+    q = query.encode()
+    payload = bytes([10, 0]) + struct.pack("<i", len(q)) + q
+    s.sendall(bytes([1, 1, 0, 0]) + struct.pack("<I", 8 + len(payload)) + payload)
+    head = b""
+    while len(head) < 8:
+        head += s.recv(8 - len(head))
+    size = struct.unpack("<I", head[4:8])[0]
+    buf = bytearray(size)
+    buf[:8] = head
+    view = memoryview(buf)[8:]
+    while len(view):
+        n = s.recv_into(view, len(view))
+        if n == 0:
+            raise RuntimeError("closed")
+        view = view[n:]
+    s.close()
+    return buf
 
 
 def main():
@@ -57,6 +87,17 @@ def main():
         print(f"rep {rep}: {size / 1e6:.1f} MB | receive {recv:.3f}s {mbs:6.0f} MB/s"
               f" | .pd() {pd_s:.3f}s | end to end to pandas {size / (recv + pd_s) / 1e6:6.0f} MB/s"
               f" | .pa() {pa_s}", flush=True)
+    raw = raw_fetch("127.0.0.1" if a.host == "localhost" else a.host, a.port, "fqbench")
+    ceiling = 0.0
+    for _ in range(a.reps):
+        t = time.perf_counter()
+        tab = kx.deserialize(raw)  # what pykx runs on a received message (kpn, okx, d9)
+        d = time.perf_counter() - t
+        assert len(tab) == n
+        del tab
+        ceiling = max(ceiling, size / d / 1e6)
+    print(f"pykx deserialising the {size / 1e6:.1f} MB message from memory (no network): "
+          f"best {ceiling:.0f} MB/s")
     c("fqbench:0")
     print(f"best receive MB/s: {best:.0f}")
 
