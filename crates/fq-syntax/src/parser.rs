@@ -17,6 +17,9 @@ pub struct ParseError {
     pub msg: String,
     /// Byte offset.
     pub at: usize,
+    /// The bracket or quote q names the error after when the text is unbalanced
+    /// (`')` for `{)}`, `'(` for `(1;2`, `'"` for `"abc`); `None` for `'parse`.
+    pub unbalanced: Option<char>,
 }
 
 impl fmt::Display for ParseError {
@@ -28,7 +31,10 @@ impl fmt::Display for ParseError {
 impl ParseError {
     /// The q error a user sees: `'parse`, or the unbalanced bracket as q names it.
     pub fn to_q(&self) -> QError {
-        QError::Parse
+        match self.unbalanced {
+            Some(c) => QError::Signal(c.to_string().into()),
+            None => QError::Parse,
+        }
     }
 }
 
@@ -42,12 +48,46 @@ pub const INFIX_KEYWORDS: &[&str] = &[
     "scov", "mavg", "msum", "mmin", "mmax", "mdev", "mcount", "ema", "dsave", "to",
 ];
 
+/// Check that brackets pair up, as q does before parsing: the first closer that does
+/// not match its opener (or has none) names the error, else the first opener left open.
+fn balanced(toks: &[Token]) -> Result<(), ParseError> {
+    let mut open: Vec<(char, usize)> = Vec::new();
+    for t in toks {
+        let at = t.span.start as usize;
+        let (opener, closer) = match t.tok {
+            Tok::LParen => (Some('('), None),
+            Tok::LBracket => (Some('['), None),
+            Tok::LBrace => (Some('{'), None),
+            Tok::RParen => (None, Some((')', '('))),
+            Tok::RBracket => (None, Some((']', '['))),
+            Tok::RBrace => (None, Some(('}', '{'))),
+            _ => (None, None),
+        };
+        if let Some(c) = opener {
+            open.push((c, at));
+        }
+        if let Some((c, want)) = closer {
+            if open.pop().map(|(o, _)| o) != Some(want) {
+                return Err(ParseError { msg: format!("unmatched {c}"), at, unbalanced: Some(c) });
+            }
+        }
+    }
+    match open.first() {
+        Some(&(c, at)) => Err(ParseError { msg: format!("unclosed {c}"), at, unbalanced: Some(c) }),
+        None => Ok(()),
+    }
+}
+
 /// Parse a whole program (statements separated by `;` or newlines).
 pub fn parse(src: &str) -> Result<Vec<Expr>, ParseError> {
     let src_trim = src.strip_prefix("k)").unwrap_or(src);
     let offset = src.len() - src_trim.len();
-    let toks =
-        lex(src_trim).map_err(|e| ParseError { msg: e.msg.to_string(), at: e.at + offset })?;
+    let toks = lex(src_trim).map_err(|e| ParseError {
+        msg: e.msg.to_string(),
+        at: e.at + offset,
+        unbalanced: (e.msg == "unterminated string").then_some('"'),
+    })?;
+    balanced(&toks)?;
     let limit = toks.len();
     let mut p = Parser { t: toks, i: 0, src: src_trim, depth: 0, limit };
     let stmts = p.statements()?;
@@ -55,6 +95,7 @@ pub fn parse(src: &str) -> Result<Vec<Expr>, ParseError> {
         return Err(ParseError {
             msg: format!("unexpected {:?}", tok.tok),
             at: tok.span.start as usize,
+            unbalanced: None,
         });
     }
     Ok(stmts)
@@ -78,7 +119,7 @@ struct Parser<'a> {
 }
 
 fn err<T>(msg: &str, at: usize) -> Result<T, ParseError> {
-    Err(ParseError { msg: msg.to_string(), at })
+    Err(ParseError { msg: msg.to_string(), at, unbalanced: None })
 }
 
 impl Parser<'_> {
