@@ -579,7 +579,17 @@ fn dictionary<K: ArrowDictionaryKeyType>(
         Value::Vector(v) if v.ty() == QType::SYMBOL => {
             let map: &[Sym] = v.as_slice();
             let mut out: Vec<Sym> = crate::output_vec(keys.len());
-            out.extend(keys.iter().map(|k| map.get(k.as_usize()).copied().unwrap_or(Sym::EMPTY)));
+            let mut outside = false;
+            out.extend(keys.iter().map(|k| match map.get(k.as_usize()) {
+                Some(&s) => s,
+                None => {
+                    outside = true;
+                    Sym::EMPTY
+                }
+            }));
+            if outside {
+                check_codes(keys, map.len(), key_nulls, name)?;
+            }
             if let Some(nulls) = key_nulls {
                 patch_nulls(&mut out, nulls, Sym::EMPTY);
             }
@@ -587,6 +597,7 @@ fn dictionary<K: ArrowDictionaryKeyType>(
         }
         Value::Vector(v) => {
             let null = Value::null_of(v.ty()).unwrap_or(GENERIC_NULL);
+            check_codes(keys, v.len(), key_nulls, name)?;
             let items: Vec<Value> = keys
                 .iter()
                 .enumerate()
@@ -600,6 +611,7 @@ fn dictionary<K: ArrowDictionaryKeyType>(
         }
         Value::List(l) => {
             let empty = Value::Vector(Vector::chars(b""));
+            check_codes(keys, l.len(), key_nulls, name)?;
             let items: Vec<Value> = keys
                 .iter()
                 .enumerate()
@@ -613,6 +625,26 @@ fn dictionary<K: ArrowDictionaryKeyType>(
         }
         _ => Err(nyi(name, format_args!("Arrow type {}", array.data_type()))),
     }
+}
+
+/// A dictionary code outside the dictionary is an error unless its slot is null (Arrow
+/// leaves the codes under nulls unspecified). The symbol path calls it only once a code
+/// was seen outside; the others (item by item anyway) always do.
+fn check_codes<N: ArrowNativeType>(
+    keys: &[N],
+    len: usize,
+    nulls: Option<&NullBuffer>,
+    name: &str,
+) -> QResult<()> {
+    for (i, k) in keys.iter().enumerate() {
+        if k.as_usize() >= len && !nulls.is_some_and(|n| n.is_null(i)) {
+            return Err(QError::Signal(
+                format!("arrow: column {name}: dictionary code {} at row {i} is outside the dictionary of {len}", k.as_usize() as i64)
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Atoms of one elementary type back into a typed vector.

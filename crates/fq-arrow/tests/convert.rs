@@ -436,3 +436,46 @@ fn missing_files_report_like_kdb() {
     assert_eq!(e.to_string(), "'/nonexistent/x.arrow. OS reports: No such file or directory");
     assert!(matches!(e, QError::Signal(_)));
 }
+
+/// Reading files leaves the range check of dictionary codes to the conversion (arrow-ipc's
+/// own pass is skipped on the memory-mapped path, for speed): a code outside the
+/// dictionary is an `'arrow` error on both paths, while garbage codes under null slots
+/// (which Arrow allows) read as null symbols.
+#[test]
+fn dictionary_codes_outside_the_dictionary_are_errors() {
+    let file = |keys: Int32Array| {
+        let values: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
+        // SAFETY: deliberately unchecked codes, as a crafted file has; the array is only
+        // written to IPC bytes, never read through arrow's unchecked accessors.
+        let dict = unsafe { DictionaryArray::<Int32Type>::new_unchecked(keys, values) };
+        let schema = Arc::new(Schema::new(vec![Field::new("s", dict.data_type().clone(), true)]));
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(dict) as ArrayRef]).unwrap();
+        let mut w = arrow_ipc::writer::FileWriter::try_new(Vec::new(), &schema).unwrap();
+        w.write(&batch).unwrap();
+        w.finish().unwrap();
+        w.into_inner().unwrap()
+    };
+    let mapped = |bytes: &[u8]| {
+        let path = std::env::temp_dir().join(format!("fq-dict-{}.arrow", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        let t = fq_arrow::read_file_mapped(&path, &ToQOptions::default());
+        let _ = std::fs::remove_file(&path);
+        t
+    };
+    let bad = file(Int32Array::from(vec![0, 1, 7, 1]));
+    assert!(read_ipc_file(&bad, &ToQOptions::default()).is_err());
+    match mapped(&bad) {
+        Err(QError::Signal(s)) => assert!(s.contains("outside the dictionary"), "{s}"),
+        Err(e) => panic!("{e:?}"),
+        Ok(_) => panic!("read a code outside the dictionary"),
+    }
+    let negative = file(Int32Array::from(vec![0, -3]));
+    assert!(mapped(&negative).is_err());
+    // Garbage under a null slot is fine: the slot is null.
+    let keys = Int32Array::from(vec![Some(0), None, Some(1)]);
+    let (_, values, nulls) = keys.into_parts();
+    let keys =
+        Int32Array::new(arrow_buffer::ScalarBuffer::from(vec![values[0], 99, values[2]]), nulls);
+    let t = mapped(&file(keys)).unwrap();
+    assert_eq!(t.columns()[0], Value::Vector(Vector::sym_names(&["a", "", "b"])));
+}
