@@ -43,32 +43,14 @@ impl Stream {
 }
 
 impl Stream {
-    /// Wait for bytes without sleeping until `until`: peek without blocking, yielding the
-    /// core between checks. Returns early on data, the end of the stream or an error (the
-    /// read that follows reports those).
+    /// Wait for bytes without sleeping until `until` ([`fq_ipc::stream::wait_readable`]).
     fn poll(&self, until: Instant) {
         use std::os::fd::AsRawFd;
         let fd = match self {
             Stream::Tcp(s) => s.as_raw_fd(),
             Stream::Unix(s) => s.as_raw_fd(),
         };
-        let mut b = 0u8;
-        loop {
-            // SAFETY: one writable byte at `b`; `fd` is this stream's open socket.
-            let n = unsafe {
-                libc::recv(fd, (&mut b as *mut u8).cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT)
-            };
-            if n >= 0 {
-                return;
-            }
-            let kind = io::Error::last_os_error().kind();
-            if !matches!(kind, io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted)
-                || Instant::now() >= until
-            {
-                return;
-            }
-            std::thread::yield_now();
-        }
+        fq_ipc::stream::wait_readable(fd, until);
     }
 }
 
@@ -337,7 +319,12 @@ impl Connection {
                 };
             }
             match frame::classify(self.read_body(header, deadline)?)? {
-                Arrival::Response(_) => unreachable!("responses are read above"),
+                Arrival::Response(_) => {
+                    // `classify` calls only responses that; they were read above.
+                    return Err(ClientError::Protocol(fq_ipc::IpcError::BadHeader(
+                        "a response classified twice",
+                    )));
+                }
                 Arrival::Async(v) => self.pending.push_back(v),
                 Arrival::Request => {
                     let refusal = self.codec.refusal()?;

@@ -16,6 +16,7 @@ use fq_ipc::{
 use fq_value::{QError, Sym, Value};
 use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -58,6 +59,15 @@ impl Stream {
             Stream::Tcp(s) => s.shutdown(Shutdown::Both),
             Stream::Unix(s) => s.shutdown(Shutdown::Both),
         };
+    }
+}
+
+impl std::os::fd::AsRawFd for Stream {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        }
     }
 }
 
@@ -264,7 +274,6 @@ impl Conn {
 const UNIX_SNDBUF: libc::c_int = 4 << 20;
 
 fn unix_send_buffer(u: &UnixStream, bytes: libc::c_int) {
-    use std::os::fd::AsRawFd;
     // SAFETY: a valid socket fd and a pointer to an int of the size passed; failure
     // (an unprivileged cap) leaves the default, which only costs speed.
     unsafe {
@@ -390,46 +399,6 @@ impl Inbuf {
     }
 }
 
-impl Inbuf {
-    /// Poll the socket without blocking until bytes arrive or `until` passes; true when
-    /// bytes (or the end of the stream) are buffered. Only called when the buffer is empty.
-    fn poll(&mut self, until: std::time::Instant) -> bool {
-        use std::os::fd::AsRawFd;
-        let fd = match &self.src {
-            Stream::Tcp(s) => s.as_raw_fd(),
-            Stream::Unix(s) => s.as_raw_fd(),
-        };
-        if self.buf.len() < READ_CHUNK {
-            self.buf.resize(READ_CHUNK, 0);
-        }
-        let mut spins = 0u32;
-        loop {
-            // SAFETY: `buf` is valid for writes of its length; `fd` is this socket's, open
-            // for as long as `self.src` lives.
-            let n = unsafe {
-                libc::recv(fd, self.buf.as_mut_ptr().cast(), self.buf.len(), libc::MSG_DONTWAIT)
-            };
-            if n > 0 {
-                self.start = 0;
-                self.end = n as usize;
-                return true;
-            }
-            if n == 0 {
-                return false; // the end: the blocking read sees it too
-            }
-            let e = io::Error::last_os_error();
-            if !matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) {
-                return false;
-            }
-            spins = spins.wrapping_add(1);
-            if spins.is_multiple_of(16) && std::time::Instant::now() >= until {
-                return false;
-            }
-            std::thread::yield_now();
-        }
-    }
-}
-
 impl Read for Inbuf {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.start == self.end && out.len() >= READ_CHUNK {
@@ -495,7 +464,7 @@ fn read_loop(
         // time does, so many connections cost no more CPU than one).
         let spin = shared.spin();
         if inbuf.start == inbuf.end && !spin.is_zero() && shared.take_spinner() {
-            inbuf.poll(std::time::Instant::now() + spin);
+            fq_ipc::stream::wait_readable(inbuf.src.as_raw_fd(), std::time::Instant::now() + spin);
             shared.release_spinner();
         }
         if inbuf.read_exact(&mut head).is_err() {
