@@ -397,6 +397,233 @@ pub fn avg<T: Elem>(vals: &[T], spans: &[Span], widen: impl Fn(T) -> f64) -> Vec
         .collect()
 }
 
+/// One aggregate of the probes' windows, fed by [`sweep`]: each probe's window arrives as
+/// the build rows it holds, in time order (two runs: a ring buffer's halves).
+pub trait WindowFold {
+    /// Aggregate the next probe's window.
+    fn window(&mut self, rows: (&[u32], &[u32]));
+    /// The results, one per probe, in probe order.
+    fn finish(self: Box<Self>) -> Folded;
+}
+
+/// The results of a [`WindowFold`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Folded {
+    /// Floats.
+    F64(Vec<f64>),
+    /// Reals.
+    F32(Vec<f32>),
+    /// Longs (and counts).
+    I64(Vec<i64>),
+    /// Ints.
+    I32(Vec<i32>),
+}
+
+/// What a [`Fold`] computes over each window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoldOp {
+    /// The smallest non-null value.
+    Min,
+    /// The largest non-null value.
+    Max,
+    /// The first row's value (null when empty).
+    First,
+    /// The last row's value (null when empty).
+    Last,
+    /// Rows in the window (a long).
+    Count,
+}
+
+/// A [`WindowFold`] of one column: `min`/`max` skip nulls (an empty window gives `empty`,
+/// one of nothing but nulls `all_null`; see [`extreme`]), `first`/`last` read the ends,
+/// `count` the length.
+pub struct Fold<'a, T> {
+    col: &'a [T],
+    op: FoldOp,
+    empty: T,
+    all_null: T,
+    out: Vec<T>,
+    counts: Vec<i64>,
+}
+
+impl<'a, T: Elem> Fold<'a, T> {
+    /// A fold of `col` for `probes` probes; `(empty, all_null)` as for [`extreme`].
+    pub fn new(col: &'a [T], op: FoldOp, (empty, all_null): (T, T), probes: usize) -> Self {
+        let (out, counts) = match op {
+            FoldOp::Count => (Vec::new(), Vec::with_capacity(probes)),
+            _ => (Vec::with_capacity(probes), Vec::new()),
+        };
+        Fold { col, op, empty, all_null, out, counts }
+    }
+
+    #[inline]
+    fn extreme<const MAX: bool>(&self, (a, b): (&[u32], &[u32])) -> T {
+        let f = |acc: T, &k: &u32| acc.fold_extreme::<MAX>(self.col[k as usize]);
+        let acc = a.iter().fold(self.all_null, f);
+        b.iter().fold(acc, f)
+    }
+}
+
+/// How [`Folded`] holds each element type.
+pub trait FoldedElem: Elem {
+    /// The results as [`Folded`].
+    fn folded(v: Vec<Self>) -> Folded;
+}
+impl FoldedElem for f64 {
+    fn folded(v: Vec<f64>) -> Folded {
+        Folded::F64(v)
+    }
+}
+impl FoldedElem for f32 {
+    fn folded(v: Vec<f32>) -> Folded {
+        Folded::F32(v)
+    }
+}
+impl FoldedElem for i64 {
+    fn folded(v: Vec<i64>) -> Folded {
+        Folded::I64(v)
+    }
+}
+impl FoldedElem for i32 {
+    fn folded(v: Vec<i32>) -> Folded {
+        Folded::I32(v)
+    }
+}
+
+impl<T: FoldedElem> WindowFold for Fold<'_, T> {
+    #[inline]
+    fn window(&mut self, (a, b): (&[u32], &[u32])) {
+        let n = a.len() + b.len();
+        if self.op == FoldOp::Count {
+            self.counts.push(n as i64);
+            return;
+        }
+        let v = if n == 0 {
+            match self.op {
+                FoldOp::Min | FoldOp::Max => self.empty,
+                _ => T::NULL,
+            }
+        } else {
+            match self.op {
+                FoldOp::Min => self.extreme::<false>((a, b)),
+                FoldOp::Max => self.extreme::<true>((a, b)),
+                FoldOp::First => self.col[*a.first().or(b.first()).unwrap_or(&0) as usize],
+                FoldOp::Last => self.col[*b.last().or(a.last()).unwrap_or(&0) as usize],
+                FoldOp::Count => self.empty,
+            }
+        };
+        self.out.push(v);
+    }
+
+    fn finish(self: Box<Self>) -> Folded {
+        match self.op {
+            FoldOp::Count => Folded::I64(self.counts),
+            _ => T::folded(self.out),
+        }
+    }
+}
+
+/// The windows of a window join in one sweep of the build rows in time order, without a
+/// per-build-row layout: the streaming path of `wj`/`wj1` when the build times `qtime`
+/// ascend and the probes' windows `[lo, hi]` move forward (`lo` and `hi` ascending,
+/// `lo <= hi`). Build row `k` belongs to group `qkey[k]`, probe `p` to `pkey[p]` (keys
+/// below `domain`); each probe's window goes to every fold, in probe order.
+///
+/// Each group keeps a ring of its rows in the current window: the rows with times in
+/// `[lo, hi]` and, with `prevailing` (`wj`), the last row before `lo` when none is at `lo`
+/// (the quote in force when the window opens). Rows leave a ring as soon as a window has
+/// passed them, so the memory held is the groups' rows inside a window each, plus 4 bytes
+/// a key of `domain` and a ring header a group.
+///
+/// Returns false, having fed the folds only part of the probes, when the rows or windows
+/// are out of order, or when the windows together hold more than `budget` rows (long
+/// windows, where the per-group layout with its deques does less work).
+pub fn sweep(
+    (qtime, qkey): (&[i64], &[u32]),
+    pkey: &[u32],
+    (lo, hi): (&[i64], &[i64]),
+    (domain, prevailing, budget): (usize, bool, u64),
+    folds: &mut [Box<dyn WindowFold + '_>],
+) -> bool {
+    const NONE: u32 = u32::MAX;
+    let nq = qtime.len().min(qkey.len());
+    let np = pkey.len().min(lo.len()).min(hi.len());
+    if nq >= NONE as usize || !ascending(&qtime[..nq]) {
+        return false;
+    }
+    let mut gid = vec![NONE; domain];
+    let mut rings: Vec<std::collections::VecDeque<u32>> = Vec::new();
+    // A ring is trimmed when a probe reads it, or when it has doubled since it was last
+    // trimmed (so rings of groups no probe reads stay within twice a window's rows).
+    let mut trim_at: Vec<u32> = Vec::new();
+    // Drop the rows before `l` that no window from `l` on holds.
+    let trim = |ring: &mut std::collections::VecDeque<u32>, l: i64| {
+        while let Some(&f) = ring.front() {
+            if qtime[f as usize] >= l {
+                break;
+            }
+            // With `prevailing`, the last row before `l` stays unless a later one is at
+            // or before `l`.
+            if prevailing && ring.get(1).is_none_or(|&n| qtime[n as usize] > l) {
+                break;
+            }
+            ring.pop_front();
+        }
+    };
+    let mut next = 0usize;
+    let (mut pl, mut ph) = (i64::MIN, i64::MIN);
+    let mut held = 0u64;
+    for p in 0..np {
+        let (l, h) = (lo[p], hi[p]);
+        if l < pl || h < ph || l > h {
+            return false;
+        }
+        (pl, ph) = (l, h);
+        while next < nq && qtime[next] <= h {
+            let Some(g) = gid.get_mut(qkey[next] as usize) else { return false };
+            if *g == NONE {
+                *g = rings.len() as u32;
+                rings.push(Default::default());
+                trim_at.push(8);
+            }
+            let ring = &mut rings[*g as usize];
+            ring.push_back(next as u32);
+            if ring.len() as u32 >= trim_at[*g as usize] {
+                trim(ring, l);
+                trim_at[*g as usize] = (2 * ring.len() as u32).max(8);
+            }
+            next += 1;
+        }
+        let empty = (&[][..], &[][..]);
+        match gid.get(pkey[p] as usize) {
+            Some(&g) if g != NONE => {
+                let ring = &mut rings[g as usize];
+                trim(ring, l);
+                trim_at[g as usize] = (2 * ring.len() as u32).max(8);
+                held += ring.len() as u64;
+                if held > budget {
+                    return false;
+                }
+                let w = ring.as_slices();
+                folds.iter_mut().for_each(|f| f.window(w));
+            }
+            _ => folds.iter_mut().for_each(|f| f.window(empty)),
+        }
+    }
+    true
+}
+
+/// True when `t` never steps down (branch-free chunks, so it runs at memory speed).
+pub fn ascending(t: &[i64]) -> bool {
+    if t.len() < 2 {
+        return true;
+    }
+    let (a, b) = (&t[..t.len() - 1], &t[1..]);
+    a.chunks(1024)
+        .zip(b.chunks(1024))
+        .all(|(x, y)| x.iter().zip(y).fold(true, |ok, (p, q)| ok & (p <= q)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,5 +737,103 @@ mod tests {
         assert_eq!(avg(&v, &[(0, 3), (1, 2)], f64::from)[0], 2.0);
         assert_eq!(gather(&[10, 20, 30], &[2, 0]), vec![30, 10]);
         assert_eq!(scatter(&[7, 8, 9], &[2, 0, 1]), vec![8, 9, 7]);
+    }
+
+    #[test]
+    fn sweep_matches_layout() {
+        let mut x = 987654321u64;
+        let mut rnd = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let run = |qt: &[i64],
+                   qk: &[u32],
+                   v: &[f64],
+                   pk: &[u32],
+                   w: (&[i64], &[i64]),
+                   d,
+                   pre,
+                   ops: &[FoldOp]| {
+            let mut folds: Vec<Box<dyn WindowFold>> = ops
+                .iter()
+                .map(|&op| {
+                    let id = if op == FoldOp::Max { f64::NEG_INFINITY } else { f64::INFINITY };
+                    Box::new(Fold::new(v, op, (id, f64::NAN), pk.len())) as Box<dyn WindowFold>
+                })
+                .collect();
+            sweep((qt, qk), pk, w, (d, pre, u64::MAX), &mut folds)
+                .then(|| folds.into_iter().map(|f| f.finish()).collect::<Vec<_>>())
+        };
+        let ops = [FoldOp::Min, FoldOp::Max, FoldOp::First, FoldOp::Last, FoldOp::Count];
+        for round in 0..40 {
+            let nq = 1 + rnd(400) as usize;
+            let ng = 1 + rnd(6) as u32;
+            let mut t = 0i64;
+            let qtime: Vec<i64> = (0..nq)
+                .map(|_| {
+                    t += rnd(3) as i64;
+                    t
+                })
+                .collect();
+            let qkey: Vec<u32> = (0..nq).map(|_| rnd(u64::from(ng)) as u32).collect();
+            let vals: Vec<f64> =
+                (0..nq).map(|_| if rnd(9) == 0 { f64::NAN } else { rnd(50) as f64 }).collect();
+            let np = rnd(200) as usize;
+            let mut u = -3i64;
+            let width = rnd(12) as i64;
+            let hi: Vec<i64> = (0..np)
+                .map(|_| {
+                    u += rnd(4) as i64;
+                    u
+                })
+                .collect();
+            let lo: Vec<i64> = hi.iter().map(|h| h - width).collect();
+            // Probes may name a group with no build rows (`ng`).
+            let pkey: Vec<u32> = (0..np).map(|_| rnd(u64::from(ng) + 1) as u32).collect();
+            let (start, rows) = crate::group::rows_by_group(&qkey, ng as usize + 1);
+            let times = gather(&qtime, &rows);
+            for prevailing in [false, true] {
+                let w = windows(&times, &start, &pkey, (&lo, &hi), prevailing);
+                let got =
+                    run(&qtime, &qkey, &vals, &pkey, (&lo, &hi), ng as usize + 1, prevailing, &ops)
+                        .expect("ordered");
+                let want = [
+                    Folded::F64(scatter(
+                        &extreme(&vals, &rows, &w.spans, false, (f64::INFINITY, f64::NAN)),
+                        &w.order,
+                    )),
+                    Folded::F64(scatter(
+                        &extreme(&vals, &rows, &w.spans, true, (f64::NEG_INFINITY, f64::NAN)),
+                        &w.order,
+                    )),
+                    Folded::F64(scatter(&first(&vals, &rows, &w.spans), &w.order)),
+                    Folded::F64(scatter(&last(&vals, &rows, &w.spans), &w.order)),
+                    Folded::I64(scatter(&count(&w.spans), &w.order)),
+                ];
+                for (op, (g, w)) in ops.iter().zip(got.iter().zip(&want)) {
+                    let same = match (g, w) {
+                        (Folded::F64(a), Folded::F64(b)) => {
+                            a.len() == b.len()
+                                && a.iter()
+                                    .zip(b)
+                                    .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+                        }
+                        _ => g == w,
+                    };
+                    assert!(same, "round {round} {op:?} prevailing {prevailing}: {g:?} vs {w:?}");
+                }
+            }
+        }
+        // Out of order (even far past every window), or over budget: no answer.
+        let late = run(&[1, 9, 2], &[0, 0, 1], &[1.0, 2.0, 3.0], &[1], (&[0], &[3]), 2, true, &ops);
+        assert!(late.is_none());
+        let back = run(&[1, 2], &[0, 0], &[1.0, 2.0], &[0, 0], (&[1, 0], &[5, 6]), 1, true, &ops);
+        assert!(back.is_none());
+        let mut f: Vec<Box<dyn WindowFold>> =
+            vec![Box::new(Fold::new(&[1.0, 2.0][..], FoldOp::Max, (0.0, 0.0), 2))];
+        assert!(!sweep((&[1, 2], &[0, 0]), &[0, 0], (&[0, 0], &[5, 6]), (1, true, 3), &mut f));
+        assert!(ascending(&[1, 1, 2]) && !ascending(&[1, 0]) && ascending(&[]));
     }
 }

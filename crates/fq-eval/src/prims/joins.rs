@@ -638,6 +638,22 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
     }
     let qtv = plain(col(&n2, &c2, tcol)?)?;
     let qtime = time_slice(&qtv)?;
+    if let Some(done) =
+        window_sweep(&keys, (&n1, &c1), (&n2, &c2), aggs, (&qtime, &lo, &hi), prevailing)?
+    {
+        let mut names = n1.clone();
+        let mut cols = c1.clone();
+        for (name, v) in done {
+            match names.iter().position(|m| *m == name) {
+                Some(p) => cols[p] = v,
+                None => {
+                    names.push(name);
+                    cols.push(v);
+                }
+            }
+        }
+        return build(names, cols, k1n);
+    }
     let (start, rows, pg) = window_layout(i, &keys, (&n1, &c1), (&n2, &c2))?;
     let times = fq_kernels::window::gather(&qtime, &rows);
     let w = fq_kernels::window::windows(&times, &start, &pg, (&lo, &hi), prevailing);
@@ -676,6 +692,91 @@ fn window_join(i: &mut Interp, args: Vec<Value>, prevailing: bool) -> QResult<Va
         }
     }
     build(names, cols, k1n)
+}
+
+/// `wj`/`wj1` as one time-ordered sweep of the quotes (`fq_kernels::window::sweep`): when
+/// the key is one symbol column and a time, every aggregate is `min max first last count`
+/// of one float, real, long or int column, the quote times ascend and the windows move
+/// forward. No per-quote layout is built, so the memory held is the result and the quotes
+/// inside the windows. `None` when it doesn't apply (the layout path handles everything).
+fn window_sweep(
+    keys: &[Sym],
+    (n1, c1): (&[Sym], &[Value]),
+    (n2, c2): (&[Sym], &[Value]),
+    aggs: &[Value],
+    (qtime, lo, hi): (&[i64], &[i64], &[i64]),
+    prevailing: bool,
+) -> QResult<Option<Vec<(Sym, Value)>>> {
+    use fq_kernels::window::{sweep, Fold, FoldOp, Folded, WindowFold};
+    let [k, _] = keys else { return Ok(None) };
+    let (Value::Vector(pk), Value::Vector(qk)) = (col(n1, c1, *k)?, col(n2, c2, *k)?) else {
+        return Ok(None);
+    };
+    if pk.ty() != QType::SYMBOL || qk.ty() != QType::SYMBOL {
+        return Ok(None);
+    }
+    let np = lo.len();
+    let mut names = Vec::with_capacity(aggs.len());
+    let mut folds: Vec<Box<dyn WindowFold + '_>> = Vec::with_capacity(aggs.len());
+    for a in aggs {
+        let Some(parts) = crate::atomic::items(a) else { return Ok(None) };
+        let [Value::Unary(code), c] = &parts[..] else { return Ok(None) };
+        let op = match fq_value::prim::unary_name(*code).as_ref() {
+            "max" => FoldOp::Max,
+            "min" => FoldOp::Min,
+            "*:" => FoldOp::First,
+            "last" => FoldOp::Last,
+            "#:" => FoldOp::Count,
+            _ => return Ok(None),
+        };
+        let Ok([name]) = <[Sym; 1]>::try_from(syms_of(c)?) else { return Ok(None) };
+        let Value::Vector(v) = col(n2, c2, name)? else { return Ok(None) };
+        let max = op == FoldOp::Max;
+        // Identities of empty windows, and of windows of nulls (see `window_fast`).
+        let fold: Box<dyn WindowFold> = match v.ty().code() {
+            9 => {
+                let id = if max { f64::NEG_INFINITY } else { f64::INFINITY };
+                Box::new(Fold::new(v.as_slice::<f64>(), op, (id, f64::NAN), np))
+            }
+            8 => {
+                let id = if max { f32::NEG_INFINITY } else { f32::INFINITY };
+                Box::new(Fold::new(v.as_slice::<f32>(), op, (id, f32::NAN), np))
+            }
+            7 => {
+                let id = if max { -i64::MAX } else { i64::MAX };
+                Box::new(Fold::new(v.as_slice::<i64>(), op, (id, id), np))
+            }
+            6 => {
+                let id = if max { -i32::MAX } else { i32::MAX };
+                Box::new(Fold::new(v.as_slice::<i32>(), op, (id, id), np))
+            }
+            _ => return Ok(None),
+        };
+        names.push((name, v.ty()));
+        folds.push(fold);
+    }
+    let domain = fq_value::sym::symbol_count() as usize + 1;
+    // Past this many window rows in all, the layout's deques do less work.
+    let budget = 8 * (qtime.len() + np) as u64 + (1 << 20);
+    let (qk, pk) = (qk.as_slice::<u32>(), pk.as_slice::<u32>());
+    if !sweep((qtime, qk), pk, (lo, hi), (domain, prevailing, budget), &mut folds) {
+        return Ok(None);
+    }
+    let out = names
+        .into_iter()
+        .zip(folds)
+        .map(|((name, ty), f)| {
+            let v = match f.finish() {
+                Folded::F64(r) => Vector::from_vec(ty, r),
+                Folded::F32(r) => Vector::from_vec(ty, r),
+                Folded::I64(r) if ty.code() == 7 => Vector::from_vec(ty, r),
+                Folded::I64(r) => Vector::from_vec(QType::LONG, r),
+                Folded::I32(r) => Vector::from_vec(ty, r),
+            };
+            (name, Value::Vector(v))
+        })
+        .collect();
+    Ok(Some(out))
 }
 
 /// The quote rows of `wj` laid out group by group (each group's run of positions in
