@@ -399,6 +399,47 @@ fn limit_rows(
     Ok(Some(longs(r)))
 }
 
+/// The columns `cols` at the rows `rows` (each `cols[k] rows`), with the last column of
+/// plain 8-byte items (long, float, timestamp, timespan, datetime; no attribute) computed
+/// in the memory of `rows` itself: the list of rows becomes a column of the result
+/// instead of being held beside it, so a selection's peak memory is its result. Used for
+/// `select … where …` and `aj`'s new columns.
+pub(crate) fn take_rows(cols: &[Value], rows: Value) -> QResult<Vec<Value>> {
+    let eligible = |c: &Value| {
+        matches!(c, Value::Vector(v) if matches!(v.ty().code(), 7 | 9 | 12 | 15 | 16)
+            && v.attr() == fq_value::Attr::None)
+    };
+    let last = cols.iter().rposition(eligible);
+    let mut rv = match (last, rows) {
+        (Some(_), Value::Vector(rv)) if rv.ty() == QType::LONG => rv,
+        (_, rows) => return cols.iter().map(|c| index1(c, &rows)).collect(),
+    };
+    let j = last.unwrap_or_default();
+    // Own the rows' memory now (a copy only when they are shared or foreign), before the
+    // other columns are gathered, so no copy is held beside the result.
+    rv.make_mut::<i64>();
+    let rows = Value::Vector(rv);
+    let mut out = Vec::with_capacity(cols.len());
+    for (k, c) in cols.iter().enumerate() {
+        out.push(if k == j { GENERIC_NULL } else { index1(c, &rows)? });
+    }
+    let (Value::Vector(mut rv), Value::Vector(c)) = (rows, &cols[j]) else {
+        return Err(QError::Type);
+    };
+    let src = c.as_slice::<i64>();
+    let null = match c.ty().code() {
+        9 | 15 => fq_value::null::NULL_F64.to_bits() as i64,
+        _ => fq_value::null::NULL_I64,
+    };
+    for x in rv.make_mut::<i64>() {
+        *x = usize::try_from(*x).ok().and_then(|r| src.get(r)).copied().unwrap_or(null);
+    }
+    let buf = rv.buffer().clone();
+    drop(rv);
+    out[j] = Value::Vector(Vector::from_buffer(c.ty(), buf)?);
+    Ok(out)
+}
+
 fn ctrl_err(c: Ctrl) -> QError {
     match c {
         Ctrl::Err(e) => e,
@@ -412,13 +453,14 @@ fn select(i: &mut Interp, q: &QueryNode, src: &Source, rows: Option<Value>, fr: 
         return Ok(select_by(i, q, by, src, rows, fr)?);
     }
     if q.cols.is_empty() {
-        let cols: QResult<Vec<Value>> = match &rows {
+        let all = rows.is_none();
+        let cols: QResult<Vec<Value>> = match rows {
             None => Ok(src.cols.clone()),
-            Some(r) => src.cols.iter().map(|c| index1(c, r)).collect(),
+            Some(r) => take_rows(&src.cols, r),
         };
         let t = make_keyed(src.names.clone(), cols?, src.nkeys)?;
         return Ok(match t {
-            Value::Table(t) if src.attr != fq_value::Attr::None && rows.is_none() => {
+            Value::Table(t) if src.attr != fq_value::Attr::None && all => {
                 Value::Table(Arc::new(t.as_ref().clone().with_attr(src.attr)))
             }
             t => t,

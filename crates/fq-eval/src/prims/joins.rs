@@ -533,12 +533,24 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
     };
     let mut names = n1.clone();
     let mut cols = c1.clone();
-    for (n, c) in n2.iter().zip(&c2) {
-        if keys[..keys.len() - 1].contains(n) || (*n == tcol && !time_from_t2) {
+    let taken: Vec<(Sym, &Value)> = n2
+        .iter()
+        .zip(&c2)
+        .filter(|(n, _)| !(keys[..keys.len() - 1].contains(n) || (**n == tcol && !time_from_t2)))
+        .map(|(n, c)| (*n, c))
+        .collect();
+    // t2's columns new to the result are gathered together, the last of them into the
+    // positions' own memory (`take_rows`) once the merged columns are done with them.
+    let fresh: Vec<&Value> =
+        taken.iter().filter(|(n, _)| !n1.contains(n)).map(|(_, c)| *c).collect();
+    for &(n, c) in &taken {
+        if !names.contains(&n) {
+            names.push(n);
+            cols.push(fq_value::GENERIC_NULL);
             continue;
         }
         let vals = index1(c, &pv)?;
-        match names.iter().position(|m| m == n) {
+        match names.iter().position(|m| *m == n) {
             Some(p) => {
                 cols[p] = if fill {
                     merge(i, &cols[p], &vals, pos, true)?
@@ -548,10 +560,15 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
                 };
             }
             None => {
-                names.push(*n);
+                names.push(n);
                 cols.push(vals);
             }
         }
+    }
+    let fresh_cols: Vec<Value> = fresh.into_iter().cloned().collect();
+    let at = cols.len() - fresh_cols.len();
+    for (k, v) in crate::qsql::take_rows(&fresh_cols, pv)?.into_iter().enumerate() {
+        cols[at + k] = v;
     }
     build(names, cols, k1n)
 }
