@@ -437,6 +437,36 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
             {
                 let ix = crate::grouping::sym_index(q);
                 let ps = p.as_slice::<Sym>();
+                if probes_sorted {
+                    // Chunks of probes over the secondary threads: each chunk's cursors
+                    // start where a binary search puts them, then step forward.
+                    let chunk = |r: std::ops::Range<usize>| {
+                        let mut cursor: fq_value::hash::FxHashMap<Sym, usize> = Default::default();
+                        let mut out = Vec::with_capacity(r.len());
+                        for p in r {
+                            let rows = ix.rows_of(ps[p].id() as usize);
+                            let t = t1time[p];
+                            let k = cursor.entry(ps[p]).or_insert_with(|| {
+                                rows.partition_point(|&q| t2time[q as usize] < t)
+                            });
+                            while *k < rows.len() && t2time[rows[*k] as usize] <= t {
+                                *k += 1;
+                            }
+                            out.push(if *k > 0 { i64::from(rows[*k - 1]) } else { -1 });
+                        }
+                        out
+                    };
+                    if let Some(parts) = crate::parallel::split(ps.len(), chunk) {
+                        let pos = parts.concat();
+                        return finish_asof(
+                            i,
+                            (pos, &keys, tcol),
+                            (&n1, &c1, k1n),
+                            (&n2, &c2),
+                            (time_from_t2, fill),
+                        );
+                    }
+                }
                 let mut pos = vec![-1i64; ps.len()];
                 if probes_sorted {
                     // Probes in time order: one forward cursor per symbol, so each
@@ -481,8 +511,35 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
             (Value::Vector(p), Value::Vector(q))
                 if p.ty() == QType::SYMBOL && q.ty() == QType::SYMBOL =>
             {
-                // Symbol-keyed tick tables: one merge pass indexed by symbol id.
+                // Symbol-keyed tick tables: one merge pass indexed by symbol id (with
+                // secondary threads, a pass per chunk of probes, joined).
                 let domain = fq_value::sym::symbol_count() as usize + 1;
+                let (bk, pk) = (q.as_slice::<Sym>(), p.as_slice::<Sym>());
+                let id = |s: Sym| s.id() as usize;
+                let chunk = |r: std::ops::Range<usize>| {
+                    let from = match r.start {
+                        0 => 0,
+                        s => t2time.partition_point(|&x| x <= t1time[s - 1]),
+                    };
+                    let probe = (&pk[r.clone()], &t1time[r]);
+                    fq_kernels::asof::asof_sorted_keyed_chunk(
+                        (bk, &t2time),
+                        from,
+                        probe,
+                        domain,
+                        id,
+                    )
+                };
+                if let Some(parts) = crate::parallel::split(pk.len(), chunk) {
+                    let pos = fq_kernels::asof::asof_join_chunks(parts, pk, domain, id);
+                    return finish_asof(
+                        i,
+                        (pos, &keys, tcol),
+                        (&n1, &c1, k1n),
+                        (&n2, &c2),
+                        (time_from_t2, fill),
+                    );
+                }
                 Some(fq_kernels::asof::asof_sorted_keyed(
                     q.as_slice::<Sym>(),
                     &t2time,
@@ -526,16 +583,27 @@ fn asof_join(i: &mut Interp, args: Vec<Value>, time_from_t2: bool, fill: bool) -
         }
         pos
     };
+    finish_asof(i, (pos, &keys, tcol), (&n1, &c1, k1n), (&n2, &c2), (time_from_t2, fill))
+}
+
+/// The result of an as-of join from each `t1` row's `t2` row (`pos`, -1 for none).
+fn finish_asof(
+    i: &mut Interp,
+    (pos, keys, tcol): (Vec<i64>, &[Sym], Sym),
+    (n1, c1, k1n): (&[Sym], &[Value], usize),
+    (n2, c2): (&[Sym], &[Value]),
+    (time_from_t2, fill): (bool, bool),
+) -> QResult<Value> {
     let pv = longs(pos);
     let pos: &[i64] = match &pv {
         Value::Vector(v) => v.as_slice::<i64>(),
         _ => &[],
     };
-    let mut names = n1.clone();
-    let mut cols = c1.clone();
+    let mut names = n1.to_vec();
+    let mut cols = c1.to_vec();
     let taken: Vec<(Sym, &Value)> = n2
         .iter()
-        .zip(&c2)
+        .zip(c2)
         .filter(|(n, _)| !(keys[..keys.len() - 1].contains(n) || (**n == tcol && !time_from_t2)))
         .map(|(n, c)| (*n, c))
         .collect();
