@@ -28,10 +28,8 @@ pub(crate) fn distinct_result(i: &mut Interp, t: Value) -> QResult<Value> {
             && cells.iter().all(|c| !c.is_atom() && !matches!(c, Value::Dict(_) | Value::Table(_)))
             && cells.iter().all(|c| Some(c.count()) == n);
         let cells = if lists {
-            let rows = Value::Table(std::sync::Arc::new(Table::new(
-                vals.names().clone(),
-                cells.clone(),
-            )?));
+            let rows =
+                Value::Table(std::sync::Arc::new(Table::new(vals.names().clone(), cells.clone())?));
             let firsts = first_positions(i, rows)?;
             cells.iter().map(|c| index1(c, &firsts)).collect::<QResult<Vec<_>>>()?
         } else {
