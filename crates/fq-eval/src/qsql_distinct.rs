@@ -8,10 +8,10 @@ use crate::interp::Interp;
 use crate::prims::index::index1;
 use fq_value::{QError, QResult, Table, Value, Vector};
 
-/// The distinct rows of `t`, a select's result: a table's distinct rows; in a keyed table
-/// (a grouped select), each group's distinct rows of its list-valued columns.
-pub(crate) fn distinct_result(i: &mut Interp, t: Value) -> QResult<Value> {
-    let Value::Dict(d) = &t else {
+/// The distinct rows of `t`, a select's result: a table's distinct rows; in the keyed table
+/// of a grouped select (`grouped`), each group's distinct rows of its list-valued columns.
+pub(crate) fn distinct_result(i: &mut Interp, t: Value, grouped: bool) -> QResult<Value> {
+    let (true, Value::Dict(d)) = (grouped, &t) else {
         return crate::prims::list::distinct(i, t);
     };
     let (Value::Table(keys), Value::Table(vals)) = (&d.keys, &d.values) else {

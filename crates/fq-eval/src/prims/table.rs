@@ -738,9 +738,9 @@ pub fn try_enumerate(i: &mut Interp, x: &Value, y: &Value) -> Option<QResult<Val
         return None;
     }
     let keyed = || matches!(i.get(*s), Some(Value::Dict(d)) if d.is_keyed_table());
-    if !matches!(y, Value::Symbol(_) | Value::Vector(_) | Value::List(_) | Value::Enum(_))
-        && !(y.is_atom() && keyed())
-    {
+    let enumerable =
+        matches!(y, Value::Symbol(_) | Value::Vector(_) | Value::List(_) | Value::Enum(_));
+    if !(enumerable || (y.is_atom() && keyed())) {
         return None;
     }
     Some(enumerate_in(i, *s, y, false))
