@@ -141,6 +141,8 @@ fn column(name: &str, v: &Value, opts: &ToArrowOptions) -> QResult<(ArrayRef, Op
     match v {
         Value::Vector(x) => vector(name, x, opts),
         Value::List(l) => list(name, l.items(), opts),
+        // A foreign key into a table keyed by another type: its key values.
+        Value::Enum(e) if e.ty.code() > 0 && !e.is_symbolic() => column(name, &e.resolve()?, opts),
         Value::Enum(e) if e.ty.code() > 0 => {
             let keys = scalars::<i64>(&e.indices);
             let values = symbol_strings(e.domain.as_slice::<Sym>(), None);

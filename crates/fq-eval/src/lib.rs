@@ -26,6 +26,7 @@ pub mod prims;
 mod ptree;
 mod qnamespace;
 mod qsql;
+mod qsql_distinct;
 pub mod script;
 pub mod system;
 mod textio;

@@ -281,7 +281,7 @@ pub(crate) fn run(i: &mut Interp, q: &QueryNode, fr: &mut [Value]) -> R {
     let out = match q.kind {
         QueryKind::Select if q.distinct => {
             let t = select(i, q, &src, rows, fr)?;
-            crate::prims::list::distinct(i, t)?
+            crate::qsql_distinct::distinct_result(i, t, q.by.is_some())?
         }
         QueryKind::Select => select(i, q, &src, rows, fr)?,
         QueryKind::Exec => exec(i, q, &src, rows, fr)?,

@@ -97,6 +97,10 @@ impl Layout {
                 let items = Items::of(v)?;
                 Some((0..items.len()).map(|i| self.cell(&items, i)).collect())
             }
+            Value::Enum(e) if e.ty.code() > 0 && !e.is_symbolic() => {
+                let items = Items::of(&e.indices)?;
+                Some((0..items.len()).map(|i| self.cell(&items, i)).collect())
+            }
             Value::Enum(e) if e.ty.code() > 0 => {
                 let syms = resolve_lossy(e);
                 let items = Items::Sym(&syms);

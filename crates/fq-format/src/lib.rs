@@ -110,7 +110,7 @@ pub fn atom_text(v: &Value, s: &Settings) -> String {
             item::push_raw_bytes(&mut out, vec.as_bytes());
             out
         }
-        Value::Enum(e) if e.ty.code() < 0 => {
+        Value::Enum(e) if e.ty.code() < 0 && e.is_symbolic() => {
             if let Some(sym) = repr::resolve_lossy(e).first() {
                 item::push_raw_bytes(&mut out, sym.as_bytes());
             }

@@ -262,6 +262,12 @@ fn write_enum(o: &mut Out, e: &Enumeration, ctx: &Ctx) {
     write_attr(o, e.indices.attr());
     o.push('`');
     push_raw_bytes(&mut o.s, e.domain_name.as_bytes());
+    if !e.is_symbolic() {
+        // A foreign key into a table keyed by another type shows its row indices.
+        o.push('!');
+        write(o, &enum_indices(e), ctx);
+        return;
+    }
     o.push('$');
     // kdb+ shows the attribute again on the symbols.
     write_attr(o, e.indices.attr());
@@ -279,6 +285,15 @@ fn write_enum(o: &mut Out, e: &Enumeration, ctx: &Ctx) {
         }
         _ => write_items(o, &items, ctx),
     }
+}
+
+/// An enumeration's indices as a long atom or vector (how an enumeration over a domain
+/// that is not a symbol list shows).
+pub(crate) fn enum_indices(e: &Enumeration) -> Value {
+    if e.ty.code() < 0 {
+        return e.indices.get(0).unwrap_or(Value::Long(i64::MIN));
+    }
+    Value::Vector(e.indices.clone())
 }
 
 /// The symbols of an enumeration; indices outside the domain show as the null symbol.

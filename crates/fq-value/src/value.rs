@@ -269,7 +269,9 @@ impl Table {
 }
 
 /// An enumeration: indices into a domain of symbols (a symbol vector named by
-/// `domain_name`, usually `sym`). Vectors have `ty` 20..=76, atoms -20..=-76.
+/// `domain_name`, usually `sym`), or a foreign key: indices into the rows of the keyed
+/// table named by `domain_name` (the domain is then its key column, of any vector type).
+/// Vectors have `ty` 20..=76, atoms -20..=-76.
 ///
 /// The domain is held by value: a snapshot of the domain vector when the enumeration was
 /// made. Domains only grow, so the snapshot stays valid for every index it holds.
@@ -289,6 +291,9 @@ impl Enumeration {
     /// Resolve to symbols (as IPC does before sending): `'index` when an index is outside
     /// the domain.
     pub fn resolve(&self) -> QResult<Value> {
+        if !self.is_symbolic() {
+            return self.resolve_keys();
+        }
         let dom = self.domain.as_slice::<Sym>();
         let idx = self.indices.as_slice::<i64>();
         let mut out = Vec::with_capacity(idx.len());
@@ -300,6 +305,33 @@ impl Enumeration {
             return Ok(Value::Symbol(out.first().copied().unwrap_or(Sym::EMPTY)));
         }
         Ok(Value::Vector(Vector::syms(&out).with_attr(self.indices.attr())))
+    }
+
+    /// True when the domain is a symbol list (not the key column of a keyed table of
+    /// another type).
+    pub fn is_symbolic(&self) -> bool {
+        self.domain.ty() == QType::SYMBOL
+    }
+
+    /// The domain's items at the indices, for a domain of any vector type.
+    fn resolve_keys(&self) -> QResult<Value> {
+        let size = self.domain.elem_size();
+        let bytes = self.domain.as_bytes();
+        let idx = self.indices.as_slice::<i64>();
+        let mut out = Vec::with_capacity(idx.len().saturating_mul(size));
+        for &i in idx {
+            let at = usize::try_from(i)
+                .ok()
+                .filter(|&i| i < self.domain.len())
+                .and_then(|i| bytes.get(i * size..(i + 1) * size))
+                .ok_or(QError::Index)?;
+            out.extend_from_slice(at);
+        }
+        let v = Vector::from_buffer(self.domain.ty(), crate::buffer::Buffer::from_slice(&out))?;
+        if self.ty.code() < 0 {
+            return v.get(0).ok_or(QError::Index);
+        }
+        Ok(Value::Vector(v))
     }
 }
 
@@ -690,6 +722,22 @@ mod tests {
         };
         assert_eq!(e.resolve().unwrap(), Value::Vector(Vector::sym_names(&["b", "a", "b"])));
         let bad = Enumeration { indices: Vector::longs(&[2]), ..e };
+        assert_eq!(bad.resolve().err(), Some(QError::Index));
+    }
+
+    #[test]
+    fn foreign_key_over_long_keys_resolves_to_keys() {
+        let e = Enumeration {
+            ty: QType(20),
+            domain_name: Sym::new("f"),
+            domain: Vector::longs(&[1, 2, 3]),
+            indices: Vector::longs(&[2, 1]),
+        };
+        assert!(!e.is_symbolic());
+        assert_eq!(e.resolve().unwrap(), Value::Vector(Vector::longs(&[3, 2])));
+        let atom = Enumeration { ty: QType(-20), indices: Vector::longs(&[0]), ..e.clone() };
+        assert_eq!(atom.resolve().unwrap(), Value::Long(1));
+        let bad = Enumeration { indices: Vector::longs(&[3]), ..e };
         assert_eq!(bad.resolve().err(), Some(QError::Index));
     }
 

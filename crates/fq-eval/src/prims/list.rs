@@ -514,6 +514,16 @@ pub fn key(i: &mut Interp, x: Value) -> QResult<Value> {
             {
                 return Ok(d.keys.clone());
             }
+            // `` `..a ``: the name `a` in the root namespace, itself when defined.
+            if let Some(root) =
+                name.strip_prefix(b"..").filter(|r| r.first().is_some_and(|c| *c != b'.'))
+            {
+                return Ok(match i.get(Sym::from_bytes(root)) {
+                    Some(Value::Dict(d)) => d.keys.clone(),
+                    Some(_) => x.clone(),
+                    None => Value::list(vec![]),
+                });
+            }
             if name.first() == Some(&b'.') || name.is_empty() {
                 let prefix = if name.is_empty() || name == b"." {
                     Vec::new()

@@ -623,8 +623,9 @@ pub fn enumerate_in(i: &mut Interp, domain: Sym, y: &Value, extend: bool) -> QRe
         Some(Value::Dict(d)) if d.is_keyed_table() => {
             // A foreign key: enumerate against the key column.
             let Value::Table(k) = &d.keys else { return Err(QError::Type) };
-            match k.columns().first() {
-                Some(Value::Vector(v)) if v.ty() == QType::SYMBOL => v.as_slice::<Sym>().to_vec(),
+            match k.columns() {
+                [Value::Vector(v)] if v.ty() == QType::SYMBOL => v.as_slice::<Sym>().to_vec(),
+                [Value::Vector(v)] if !extend => return enumerate_keys(i, domain, v, y),
                 _ => return Err(QError::Type),
             }
         }
@@ -675,6 +676,40 @@ pub fn enumerate_in(i: &mut Interp, domain: Sym, y: &Value, extend: bool) -> QRe
     })))
 }
 
+/// `` `f$y `` where `f` is a table keyed by one column of a type other than symbol: the
+/// rows of `f` whose keys are `y` (`'cast` when one is missing, `'type` when `y` is not of
+/// the key's type).
+fn enumerate_keys(i: &mut Interp, domain: Sym, keys: &Vector, y: &Value) -> QResult<Value> {
+    let y = match y {
+        Value::Enum(e) if e.domain_name == domain => return Ok(y.clone()),
+        Value::Enum(e) => e.resolve()?,
+        y => y.clone(),
+    };
+    let atom = y.is_atom();
+    let same_type =
+        if atom { y.qtype().code() == -keys.ty().code() } else { y.qtype() == keys.ty() };
+    if !(same_type || (!atom && y.count() == 0)) {
+        return Err(QError::Type);
+    }
+    let at = crate::prims::list::find(i, Value::Vector(keys.clone()), y)?;
+    let idx: Vec<i64> = match &at {
+        Value::Long(k) => vec![*k],
+        Value::Vector(v) if v.ty() == QType::LONG => v.as_slice::<i64>().to_vec(),
+        Value::Vector(v) if v.is_empty() => Vec::new(),
+        Value::List(l) if l.is_empty() => Vec::new(),
+        _ => return Err(QError::Type),
+    };
+    if idx.iter().any(|&k| usize::try_from(k).map_or(true, |k| k >= keys.len())) {
+        return Err(QError::Signal(Arc::from("cast")));
+    }
+    Ok(Value::Enum(Arc::new(Enumeration {
+        ty: QType(if atom { -20 } else { 20 }),
+        domain_name: domain,
+        domain: keys.clone(),
+        indices: Vector::from_vec(QType::LONG, idx),
+    })))
+}
+
 /// `` `d!y ``: the enumeration over the symbol list named `d` whose indices are the
 /// integers `y` (`'index` for one outside the domain).
 pub fn enumerate_indices(i: &mut Interp, domain: Sym, y: &Value) -> QResult<Value> {
@@ -702,7 +737,10 @@ pub fn try_enumerate(i: &mut Interp, x: &Value, y: &Value) -> Option<QResult<Val
     if s.is_null() || is_type_name(s) {
         return None;
     }
-    if !matches!(y, Value::Symbol(_) | Value::Vector(_) | Value::List(_) | Value::Enum(_)) {
+    let keyed = || matches!(i.get(*s), Some(Value::Dict(d)) if d.is_keyed_table());
+    let enumerable =
+        matches!(y, Value::Symbol(_) | Value::Vector(_) | Value::List(_) | Value::Enum(_));
+    if !(enumerable || (y.is_atom() && keyed())) {
         return None;
     }
     Some(enumerate_in(i, *s, y, false))
