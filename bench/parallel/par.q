@@ -1,10 +1,13 @@
 / -s 0 against -s 2 on one 10M-row trade table: a where scan, group-bys, vector
-/ primitives and peach, each best of `reps` runs, in one process (`\s` switches).
+/ primitives, aj against 10M quotes (time-sorted, and g#) and peach, each best of `reps`
+/ runs, in one process (`\s` switches).
 / Run with bench/parallel/run.sh (ferroq -s 2).
 n:"J"$getenv`FQ_PAR_ROWS
 reps:"J"$getenv`FQ_PAR_REPS
 syms:`$"S",'string til 1000
 trade:([]time:2024.01.02D09:30+asc n?23400000000000;sym:n?syms;price:100+n?10.0;size:10*1+n?100)
+quote:([]time:2024.01.02D09:30+asc n?23400000000000;sym:n?syms;bid:100+n?10.0;ask:110+n?10.0)
+gquote:update `g#sym from quote
 best:{[q] value q; t:0W; do[reps; s:.z.n; value q; t:t&`long$.z.n-s]; 1e-6*t}
 queries:(
   ("where";"select from trade where price>109.9");
@@ -14,6 +17,8 @@ queries:(
   ("avg by sym";"select avg price, min size by sym from trade");
   ("sum";"sum trade`price");
   ("arith";"trade[`price]*trade`size");
+  ("aj";"aj[`sym`time;trade;quote]");
+  ("aj g#";"aj[`sym`time;trade;gquote]");
   ("peach";"{sum sqrt til x} peach 8#2000000"))
 -1 "rows ",string[n],", best of ",string[reps],", ms";
 -1 "query       -s 0      -s 2    ratio";
