@@ -150,6 +150,10 @@ pub struct Interp {
     pub session: crate::host::Session,
     /// The process's command line and host (`.z.x`, `.z.f`, `.z.h`).
     pub process: crate::host::ProcessInfo,
+    /// Views (`v::expr` at the top level), see `views.rs`.
+    pub(crate) views: crate::views::Views,
+    /// True while views are defined: global writes then tell them (`global_changed`).
+    pub(crate) watching: bool,
 }
 
 impl Interp {
@@ -175,6 +179,8 @@ impl Interp {
             blocked_update: false,
             session: crate::host::Session::default(),
             process: crate::host::ProcessInfo::default(),
+            views: Default::default(),
+            watching: false,
         }
     }
 
@@ -232,6 +238,7 @@ impl Interp {
             rng: self.rng,
             session: self.session.clone(),
             process: self.process.clone(),
+            views: self.views.names(),
         })
     }
 
@@ -265,7 +272,25 @@ impl Interp {
             return Err(crate::parallel::noupdate());
         }
         self.globals.insert(name, v);
+        if self.watching {
+            self.global_changed(name);
+        }
         Ok(())
+    }
+
+    /// A view's cached value, removed (the view becomes pending).
+    pub(crate) fn remove_cached(&mut self, name: Sym) -> Option<Value> {
+        self.globals.remove(&name)
+    }
+
+    /// Cache a view's value under its name (no view is told: this is no assignment).
+    pub(crate) fn cache_view(&mut self, name: Sym, v: Value) {
+        self.globals.insert(name, v);
+    }
+
+    /// True when the view `name` has a cached value.
+    pub(crate) fn has_cached(&self, name: Sym) -> bool {
+        self.globals.contains_key(&name)
     }
 
     /// A global as reads see it: this interpreter's, else the lent workspace's.
@@ -291,6 +316,12 @@ impl Interp {
     /// after an assignment or an empty statement).
     fn run_source(&mut self, src: &str) -> QResult<(Value, bool)> {
         let _degree = crate::parallel::Degree::enter(self.secondaries);
+        if self.ns.is_null() {
+            if let Some((name, body)) = crate::views::split_definition(src) {
+                self.define_view(name, body)?;
+                return Ok((GENERIC_NULL, false));
+            }
+        }
         let exprs = fq_syntax::parse(src).map_err(|e| e.to_q())?;
         let mut last = GENERIC_NULL;
         let mut shown = true;
@@ -359,6 +390,9 @@ impl Interp {
             return;
         }
         self.globals.insert(name, v);
+        if self.watching {
+            self.global_changed(name);
+        }
     }
 
     /// Remove a global (`delete a from `.`). (On a secondary thread nothing changes, as
@@ -368,7 +402,11 @@ impl Interp {
             self.blocked_update = true;
             return None;
         }
-        self.globals.remove(&name)
+        let old = self.globals.remove(&name);
+        if self.watching {
+            self.global_changed(name);
+        }
+        old
     }
 
     /// All global names.
@@ -422,6 +460,15 @@ impl Interp {
     fn lookup_rest(&mut self, s: Sym) -> QResult<Value> {
         if let Some(v) = prims::system_var(self, s) {
             return Ok(v);
+        }
+        if self.watching {
+            if let Some(r) = self.read_view(s) {
+                return r;
+            }
+        }
+        if self.lent.as_ref().is_some_and(|l| l.views.contains(&s)) {
+            // Views are evaluated on the main thread only.
+            return Err(QError::Signal(Arc::from("threadview")));
         }
         // `t.c`: column or key `c` of the table or dictionary `t`.
         let name = s.as_bytes();
@@ -508,6 +555,9 @@ impl Interp {
                         }
                         self.globals.insert(*s, dup(&x));
                     }
+                }
+                if self.watching {
+                    self.global_changed(*s);
                 }
                 Ok(x)
             }
@@ -700,6 +750,9 @@ impl Interp {
                 match r {
                     Ok(new) => {
                         self.globals.insert(*s, new.clone());
+                        if self.watching {
+                            self.global_changed(*s);
+                        }
                         new
                     }
                     Err(e) => {
@@ -844,6 +897,9 @@ impl Interp {
             Target::Local(i) => fr[i as usize] = v,
             Target::Global(s) => {
                 self.globals.insert(s, v);
+                if self.watching {
+                    self.global_changed(s);
+                }
             }
         }
     }
@@ -860,6 +916,8 @@ impl Interp {
                         &*owned
                     }
                 };
+                // `{[] …}` takes one argument and ignores it (`f[]` passes `::`).
+                let args = if proto.nparams == 0 && args.len() == 1 { Vec::new() } else { args };
                 if args.len() > proto.nparams {
                     return Err(QError::Rank);
                 }

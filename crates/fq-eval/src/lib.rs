@@ -30,6 +30,7 @@ mod qsql_distinct;
 pub mod script;
 pub mod system;
 mod textio;
+mod views;
 
 pub use host::{Host, MemHost, NativeHost};
 pub use interp::{Console, Interp};

@@ -191,6 +191,8 @@ pub(crate) struct Lent {
     pub(crate) rng: u64,
     pub(crate) session: crate::host::Session,
     pub(crate) process: crate::host::ProcessInfo,
+    /// The views defined (a pending one read on a secondary thread is `'threadview`).
+    pub(crate) views: Vec<Sym>,
 }
 
 /// The host of a secondary interpreter: the lent host, one call at a time.

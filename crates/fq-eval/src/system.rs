@@ -29,6 +29,7 @@ pub fn zvar(i: &mut Interp, s: Sym) -> Option<Value> {
         b".z.f" => Value::sym(&i.process.file),
         b".z.w" => Value::Int(i.session.handle as i32),
         b".z.a" => Value::Int(i.session.addr),
+        b".z.b" => i.view_dependencies().ok()?,
         _ => return None,
     })
 }
@@ -82,6 +83,8 @@ pub fn command(i: &mut Interp, cmd: &str) -> QResult<Value> {
     }
     match name {
         "s" => crate::parallel::command(i, arg),
+        "b" => Ok(i.view_names()),
+        "B" => Ok(i.pending_views()),
         "c" => {
             if arg.is_empty() {
                 return Ok(Value::Vector(Vector::ints(&[

@@ -47,12 +47,12 @@ const GLYPH_MONAD_KEYWORDS: [&str; 19] = [
 ];
 
 /// ferroq's native unary keywords, codes 64 onward.
-const NATIVE_UNARY: [&str; 49] = [
+const NATIVE_UNARY: [&str; 51] = [
     "til", "sums", "prds", "mins", "maxs", "deltas", "ratios", "fills", "prev", "next", "asc",
     "desc", "rank", "differ", "all", "any", "med", "var", "dev", "svar", "sdev", "lower", "upper",
     "trim", "ltrim", "rtrim", "cols", "raze", "attr", "inv", "keys", "get", "ceiling", "parse",
     "eval", "show", "tables", "system", "hcount", "signum", "meta", "md5", "hopen", "hclose",
-    "read0", "read1", "ungroup", "avgs", "gtime",
+    "read0", "read1", "ungroup", "avgs", "gtime", "view", "views",
 ];
 
 /// ferroq's native operators, codes 64 onward.

@@ -115,6 +115,11 @@ static UNARY_IMPLS: &[(&str, UnaryFn)] = &[
     ("eval", crate::ptree::eval),
     ("show", list::show),
     ("tables", list::tables),
+    ("view", |i, x| match x {
+        Value::Symbol(s) => i.view_text(s).ok_or(QError::Type),
+        _ => Err(QError::Type),
+    }),
+    ("views", |i, _| Ok(i.view_names())),
     ("system", list::system),
     ("hcount", nyi1),
     ("signum", math::signum),
