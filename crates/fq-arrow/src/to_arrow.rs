@@ -145,7 +145,7 @@ fn column(name: &str, v: &Value, opts: &ToArrowOptions) -> QResult<(ArrayRef, Op
         Value::Enum(e) if e.ty.code() > 0 && !e.is_symbolic() => column(name, &e.resolve()?, opts),
         Value::Enum(e) if e.ty.code() > 0 => {
             let keys = scalars::<i64>(&e.indices);
-            let values = symbol_strings(e.domain.as_slice::<Sym>(), None);
+            let values = symbol_strings(e.domain.get().as_slice::<Sym>(), None);
             let keys =
                 PrimitiveArray::<Int64Type>::try_new(keys, None).map_err(crate::arrow_error)?;
             let d = DictionaryArray::try_new(keys, values).map_err(crate::arrow_error)?;

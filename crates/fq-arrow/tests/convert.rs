@@ -327,7 +327,7 @@ fn keyed_tables_and_enumerations() {
     let e = Enumeration {
         ty: QType(20),
         domain_name: Sym::new("sym"),
-        domain: Vector::sym_names(&["p", "q"]),
+        domain: Vector::sym_names(&["p", "q"]).into(),
         indices: Vector::longs(&[1, 0]),
     };
     let v = Table::from_pairs(vec![("e", Value::Enum(Arc::new(e)))]).unwrap();

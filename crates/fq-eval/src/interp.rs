@@ -152,7 +152,10 @@ pub struct Interp {
     pub process: crate::host::ProcessInfo,
     /// Views (`v::expr` at the top level), see `views.rs`.
     pub(crate) views: crate::views::Views,
-    /// True while views are defined: global writes then tell them (`global_changed`).
+    /// The live enumeration domains by variable (`domains.rs`).
+    pub(crate) domains: FxHashMap<Sym, fq_value::WeakDomain>,
+    /// True while views or enumeration domains exist: global writes then tell them
+    /// (`global_changed`).
     pub(crate) watching: bool,
 }
 
@@ -180,6 +183,7 @@ impl Interp {
             session: crate::host::Session::default(),
             process: crate::host::ProcessInfo::default(),
             views: Default::default(),
+            domains: FxHashMap::default(),
             watching: false,
         }
     }
@@ -729,6 +733,45 @@ impl Interp {
                     return Err(crate::parallel::noupdate().into());
                 }
                 let append = Some(code) == fq_value::prim::binary_code(",");
+                if append {
+                    // `v,:x` extended in place (the global's buffer is its own), no copy
+                    // of v: items of v's type onto a plain vector; a general list's items
+                    // onto a general list that stays general; rows onto a simple table.
+                    let done = match (self.globals.get_mut(s), &v) {
+                        (Some(Value::Vector(cv)), _) => match same_typed_items(cv, &v) {
+                            Some(add) => {
+                                cv.extend_from(&add);
+                                Some(Value::Vector(cv.clone()))
+                            }
+                            None => None,
+                        },
+                        (Some(Value::List(l)), Value::List(y))
+                            if l.attr() == fq_value::Attr::None
+                                && (y.items().iter().any(|x| !x.is_atom())
+                                    || l.items().first().is_some_and(|x| !x.is_atom())) =>
+                        {
+                            l.make_mut().extend(y.items().iter().cloned());
+                            Some(Value::List(l.clone()))
+                        }
+                        // One row (`t,:(7 8;9 10)` is two rows: the general path).
+                        (Some(Value::Table(_)), Value::Vector(_))
+                        | (Some(Value::Table(_)), Value::List(_))
+                            if !matches!(&v, Value::List(y) if !y.items().iter().all(Value::is_atom)) =>
+                        {
+                            match prims::table::append_in_place(self, *s, &v)? {
+                                Some(_) => self.globals.get(s).cloned(),
+                                None => None,
+                            }
+                        }
+                        _ => None,
+                    };
+                    if let Some(new) = done {
+                        if self.watching {
+                            self.global_changed(*s);
+                        }
+                        return Ok(new);
+                    }
+                }
                 let cur = match self.globals.get_mut(s) {
                     Some(slot) => {
                         if let (Value::Long(p), Value::Long(q)) = (&*slot, &v) {
@@ -1184,6 +1227,23 @@ fn discard(v: Value) {
 /// table's indirect call; the same results as `prims::arith` and `prims::compare` give
 /// (checked by a test). `None`: not one of these.
 #[inline(always)]
+/// The items `v,:x` appends to the plain (attribute-free, non-empty) vector `v`, as a
+/// vector of `v`'s type, when `x` is such a vector or an atom of its type; `None` for
+/// anything else (the general path then decides).
+fn same_typed_items(v: &Vector, x: &Value) -> Option<Vector> {
+    if v.is_empty() || v.attr() != fq_value::Attr::None {
+        return None;
+    }
+    match x {
+        Value::Vector(x) if x.ty() == v.ty() => Some(x.clone()),
+        a if a.is_atom() && a.qtype() == v.ty().atom() => match crate::convert::enlist_atom(a) {
+            Value::Vector(x) if x.ty() == v.ty() => Some(x),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn long_dyad(code: u8, x: i64, y: i64) -> Option<Value> {
     if x == i64::MIN || y == i64::MIN {
         return None;

@@ -9,6 +9,7 @@ mod arrowq;
 mod atomic;
 pub mod compile;
 mod convert;
+mod domains;
 mod dotfq;
 mod doth;
 mod dotj;

@@ -157,7 +157,12 @@ impl Interp {
                 }
             }
         }
-        self.watching = !self.views.defs.is_empty();
+        self.rewatch();
+    }
+
+    /// Recompute [`Interp::watching`].
+    pub(crate) fn rewatch(&mut self) {
+        self.watching = !self.views.defs.is_empty() || !self.domains.is_empty();
     }
 
     /// A global was assigned, amended or deleted by q code: the views reading it become
@@ -168,6 +173,7 @@ impl Interp {
             self.drop_view(name);
         }
         self.invalidate_users(name);
+        self.domain_changed(name);
     }
 
     /// Make the views that read `name` pending (and, through them, their readers).

@@ -298,7 +298,8 @@ pub(crate) fn enum_indices(e: &Enumeration) -> Value {
 
 /// The symbols of an enumeration; indices outside the domain show as the null symbol.
 pub(crate) fn resolve_lossy(e: &Enumeration) -> Vec<Sym> {
-    let dom = e.domain.try_slice::<Sym>().unwrap_or(&[]);
+    let domain = e.domain.get();
+    let dom = domain.try_slice::<Sym>().unwrap_or(&[]);
     let idx = e.indices.try_slice::<i64>().unwrap_or(&[]);
     idx.iter()
         .map(|&i| usize::try_from(i).ok().and_then(|i| dom.get(i)).copied().unwrap_or(Sym::EMPTY))

@@ -76,7 +76,7 @@ fn enumv(domain_name: &str, domain: &[&str], idx: &[i64]) -> Value {
     Value::Enum(Arc::new(Enumeration {
         ty: QType(20),
         domain_name: Sym::new(domain_name),
-        domain: Vector::sym_names(domain),
+        domain: Vector::sym_names(domain).into(),
         indices: Vector::longs(idx),
     }))
 }
@@ -1091,7 +1091,7 @@ fn enumerations() {
     let atom = Value::Enum(Arc::new(Enumeration {
         ty: QType(-20),
         domain_name: Sym::new("sym"),
-        domain: Vector::sym_names(&dom),
+        domain: Vector::sym_names(&dom).into(),
         indices: Vector::longs(&[1]),
     }));
     assert_eq!(r(&atom), "`sym$`b");

@@ -217,7 +217,7 @@ fn encoder_limits() {
     let e = Value::Enum(std::sync::Arc::new(fq_value::Enumeration {
         ty: QType(20),
         domain_name: fq_value::Sym::new("sym"),
-        domain: Vector::sym_names(&["a", "b"]),
+        domain: Vector::sym_names(&["a", "b"]).into(),
         indices: Vector::longs(&[1, 0]),
     }));
     let b = fq_ipc::encode_payload(&Payload::Value(e), true).unwrap();

@@ -23,7 +23,10 @@ pub use buffer::{Buffer, Elem, RawBuffer};
 pub use error::{QError, QResult};
 pub use qtype::{QType, BASE_TYPES};
 pub use sym::Sym;
-pub use value::{Adverb, Derived, Dict, Enumeration, Lambda, List, Table, Value, GENERIC_NULL};
+pub use value::{
+    Adverb, Derived, Dict, Domain, Enumeration, Lambda, List, Table, Value, WeakDomain,
+    GENERIC_NULL,
+};
 pub use vector::{Attr, AttrCell, KnownAscending, Vector};
 
 // Hot types stay small: a Value is two words, an error three.

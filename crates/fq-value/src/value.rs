@@ -273,18 +273,64 @@ impl Table {
 /// table named by `domain_name` (the domain is then its key column, of any vector type).
 /// Vectors have `ty` 20..=76, atoms -20..=-76.
 ///
-/// The domain is held by value: a snapshot of the domain vector when the enumeration was
-/// made. Domains only grow, so the snapshot stays valid for every index it holds.
+/// The domain is a [`Domain`] cell, which the interpreter shares among the enumerations it
+/// makes over one variable and keeps up to date with that variable (kdb+'s enumerations
+/// refer to their domain by name, so a change to it shows through).
 #[derive(Clone)]
 pub struct Enumeration {
     /// The type number (20..=76 or -20..=-76).
     pub ty: QType,
     /// The name of the domain variable.
     pub domain_name: Sym,
-    /// The domain's symbols.
-    pub domain: Vector,
+    /// The domain's items (symbols, or a keyed table's key column).
+    pub domain: Domain,
     /// Indices into the domain (a long vector; one element for an atom).
     pub indices: Vector,
+}
+
+/// An enumeration's domain: the vector of the variable it is named by, in a cell shared by
+/// every enumeration made over that variable (clones share the cell). Reads take a
+/// snapshot (an `Arc` clone of the vector).
+#[derive(Clone)]
+pub struct Domain(Arc<std::sync::RwLock<Vector>>);
+
+/// A [`Domain`] held without keeping it alive (the interpreter's table of live domains).
+#[derive(Clone)]
+pub struct WeakDomain(std::sync::Weak<std::sync::RwLock<Vector>>);
+
+impl Domain {
+    /// A cell of its own holding `v`.
+    pub fn new(v: Vector) -> Domain {
+        Domain(Arc::new(std::sync::RwLock::new(v)))
+    }
+
+    /// The domain's vector now.
+    pub fn get(&self) -> Vector {
+        self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Replace the vector: every enumeration sharing the cell sees `v`.
+    pub fn set(&self, v: Vector) {
+        *self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner) = v;
+    }
+
+    /// A weak handle on the cell.
+    pub fn downgrade(&self) -> WeakDomain {
+        WeakDomain(Arc::downgrade(&self.0))
+    }
+}
+
+impl WeakDomain {
+    /// The cell, while some enumeration still holds it.
+    pub fn upgrade(&self) -> Option<Domain> {
+        self.0.upgrade().map(Domain)
+    }
+}
+
+impl From<Vector> for Domain {
+    fn from(v: Vector) -> Domain {
+        Domain::new(v)
+    }
 }
 
 impl Enumeration {
@@ -294,7 +340,8 @@ impl Enumeration {
         if !self.is_symbolic() {
             return self.resolve_keys();
         }
-        let dom = self.domain.as_slice::<Sym>();
+        let domain = self.domain.get();
+        let dom = domain.as_slice::<Sym>();
         let idx = self.indices.as_slice::<i64>();
         let mut out = Vec::with_capacity(idx.len());
         for &i in idx {
@@ -310,24 +357,25 @@ impl Enumeration {
     /// True when the domain is a symbol list (not the key column of a keyed table of
     /// another type).
     pub fn is_symbolic(&self) -> bool {
-        self.domain.ty() == QType::SYMBOL
+        self.domain.get().ty() == QType::SYMBOL
     }
 
     /// The domain's items at the indices, for a domain of any vector type.
     fn resolve_keys(&self) -> QResult<Value> {
-        let size = self.domain.elem_size();
-        let bytes = self.domain.as_bytes();
+        let domain = self.domain.get();
+        let size = domain.elem_size();
+        let bytes = domain.as_bytes();
         let idx = self.indices.as_slice::<i64>();
         let mut out = Vec::with_capacity(idx.len().saturating_mul(size));
         for &i in idx {
             let at = usize::try_from(i)
                 .ok()
-                .filter(|&i| i < self.domain.len())
+                .filter(|&i| i < domain.len())
                 .and_then(|i| bytes.get(i * size..(i + 1) * size))
                 .ok_or(QError::Index)?;
             out.extend_from_slice(at);
         }
-        let v = Vector::from_buffer(self.domain.ty(), crate::buffer::Buffer::from_slice(&out))?;
+        let v = Vector::from_buffer(domain.ty(), crate::buffer::Buffer::from_slice(&out))?;
         if self.ty.code() < 0 {
             return v.get(0).ok_or(QError::Index);
         }
@@ -717,7 +765,7 @@ mod tests {
         let e = Enumeration {
             ty: QType(20),
             domain_name: Sym::new("sym"),
-            domain: Vector::sym_names(&["a", "b"]),
+            domain: Vector::sym_names(&["a", "b"]).into(),
             indices: Vector::longs(&[1, 0, 1]),
         };
         assert_eq!(e.resolve().unwrap(), Value::Vector(Vector::sym_names(&["b", "a", "b"])));
@@ -730,7 +778,7 @@ mod tests {
         let e = Enumeration {
             ty: QType(20),
             domain_name: Sym::new("f"),
-            domain: Vector::longs(&[1, 2, 3]),
+            domain: Vector::longs(&[1, 2, 3]).into(),
             indices: Vector::longs(&[2, 1]),
         };
         assert!(!e.is_symbolic());

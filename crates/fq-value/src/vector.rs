@@ -363,6 +363,16 @@ impl Vector {
         }
     }
 
+    /// Append the items of `other`, a vector of the same element size (copy-on-write: in
+    /// place when this vector's buffer is its own). Clears the attribute.
+    pub fn extend_from(&mut self, other: &Vector) {
+        assert_eq!(other.elem_size(), self.elem_size(), "element size of {:?}", self.ty());
+        let data = Arc::make_mut(&mut self.0);
+        data.attr.set(Attr::None);
+        data.cache = IndexCache::default();
+        data.buf.extend_from_slice(other.as_bytes());
+    }
+
     /// Append elements (copy-on-write). Clears the attribute.
     pub fn extend<E: Elem>(&mut self, elems: &[E]) {
         assert_eq!(std::mem::size_of::<E>(), self.elem_size(), "element size of {:?}", self.ty());

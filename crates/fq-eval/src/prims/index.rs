@@ -225,7 +225,8 @@ pub fn index1(v: &Value, i: &Value) -> QResult<Value> {
                     indices,
                 }))
             };
-            let in_range = |x: i64| x >= 0 && x < e.domain.len() as i64;
+            let dlen = e.domain.get().len() as i64;
+            let in_range = |x: i64| x >= 0 && x < dlen;
             match &ix {
                 Value::Long(x) if in_range(*x) => Ok(wrap(Vector::longs(&[*x]), true)),
                 Value::Vector(v)

@@ -1173,7 +1173,8 @@ fn join_enums(x: &Value, y: &Value) -> QResult<Value> {
         if a.domain_name == b.domain_name {
             let mut idx = a.indices.as_slice::<i64>().to_vec();
             idx.extend_from_slice(b.indices.as_slice::<i64>());
-            let domain = if b.domain.len() > a.domain.len() { &b.domain } else { &a.domain };
+            let longer = b.domain.get().len() > a.domain.get().len();
+            let domain = if longer { &b.domain } else { &a.domain };
             return Ok(Value::Enum(Arc::new(fq_value::Enumeration {
                 ty: QType(20),
                 domain_name: a.domain_name,

@@ -350,6 +350,43 @@ fn append(i: &mut Interp, col: &Value, extra: Value) -> QResult<Value> {
     crate::prims::list::join(i, a, extra)
 }
 
+/// Append the rows `y` to the simple table held by the global `name` in place, when every
+/// column is a vector and `y` gives each a vector (or atom) of its type: the table is taken
+/// out of the globals for the append, so its columns' buffers are its own and grow where
+/// they are (amortised O(rows added), as kdb+'s appends; the general path copies every
+/// column). The number of rows added, or `None` (nothing done) for anything else.
+pub(crate) fn append_in_place(i: &mut Interp, name: Sym, y: &Value) -> QResult<Option<usize>> {
+    if i.is_secondary() {
+        return Ok(None);
+    }
+    let items = {
+        let Some(Value::Table(t)) = i.get(name) else { return Ok(None) };
+        let names: Vec<Sym> = t.names().as_slice::<Sym>().to_vec();
+        let Ok(add) = rows_of(&names, y) else { return Ok(None) };
+        let n = add.iter().find(|c| !c.is_atom()).map_or(1, Value::count);
+        let mut items = Vec::with_capacity(add.len());
+        for (c, a) in t.columns().iter().zip(add) {
+            let a = if a.is_atom() { take_n(&a, n as i64)? } else { a };
+            match (c, a) {
+                (Value::Vector(cv), Value::Vector(av)) if cv.ty() == av.ty() && av.len() == n => {
+                    items.push(av)
+                }
+                _ => return Ok(None),
+            }
+        }
+        items
+    };
+    let Some(Value::Table(mut t)) = i.remove_global(name) else { return Ok(None) };
+    let cols = Arc::make_mut(&mut t).columns_mut();
+    for (c, a) in cols.iter_mut().zip(&items) {
+        if let Value::Vector(cv) = c {
+            cv.extend_from(a);
+        }
+    }
+    i.set_global(name, Value::Table(t));
+    Ok(Some(items.first().map_or(0, Vector::len)))
+}
+
 /// `` `t insert x ``: append rows to a global table; the new rows' indices.
 pub fn insert(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
     let Value::Symbol(name) = x else { return Err(QError::Type) };
@@ -364,7 +401,22 @@ pub fn insert(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         i.set_global(name, y);
         return Ok(longs((0..n).collect()));
     };
-    let (names, cols, nk) = flat(&t)?;
+    let (_, cols, nk) = flat(&t)?;
+    let before = cols.first().map_or(0, Value::count);
+    if nk == 0 && !matches!(y, Value::Table(_)) {
+        drop((t, cols));
+        if let Some(n) = append_in_place(i, name, &y)? {
+            return Ok(longs((before as i64..(before + n) as i64).collect()));
+        }
+        let t = i.get(name).cloned().ok_or_else(|| undefined(name))?;
+        return insert_rows(i, name, &t, y);
+    }
+    insert_rows(i, name, &t, y)
+}
+
+/// `insert` by the general path: every column appended by `,`.
+fn insert_rows(i: &mut Interp, name: Sym, t: &Value, y: Value) -> QResult<Value> {
+    let (names, cols, nk) = flat(t)?;
     let before = cols.first().map_or(0, Value::count);
     let add = rows_of(&names, &y)?;
     let n = add.iter().find(|c| !c.is_atom()).map_or(1, Value::count);
@@ -404,6 +456,17 @@ fn find_row(keys: &Table, row: &[Value]) -> Option<usize> {
 /// `t upsert x`: append to a simple table; update matching keys of a keyed table and
 /// append the others.
 pub fn upsert(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    // A row (not a table, nor a list of rows) onto a simple table: in place.
+    let rows = match &y {
+        Value::Table(_) | Value::Dict(_) => true,
+        Value::List(l) => l.items().iter().all(|r| matches!(r, Value::List(_) | Value::Vector(_))),
+        _ => false,
+    };
+    if let (Value::Symbol(s), false) = (&x, rows) {
+        if append_in_place(i, *s, &y)?.is_some() {
+            return Ok(x);
+        }
+    }
     let (t, name) = by_ref(i, x)?;
     // A step dictionary (`` `s#d ``) named by reference cannot be upserted in place.
     if let (Value::Dict(d), Some(_)) = (&t, name) {
@@ -671,7 +734,7 @@ pub fn enumerate_in(i: &mut Interp, domain: Sym, y: &Value, extend: bool) -> QRe
     Ok(Value::Enum(Arc::new(Enumeration {
         ty,
         domain_name: domain,
-        domain: Vector::syms(&dom),
+        domain: i.domain_cell(domain, Vector::syms(&dom)),
         indices: Vector::from_vec(QType::LONG, idx).with_attr(attr),
     })))
 }
@@ -705,7 +768,7 @@ fn enumerate_keys(i: &mut Interp, domain: Sym, keys: &Vector, y: &Value) -> QRes
     Ok(Value::Enum(Arc::new(Enumeration {
         ty: QType(if atom { -20 } else { 20 }),
         domain_name: domain,
-        domain: keys.clone(),
+        domain: i.domain_cell(domain, keys.clone()),
         indices: Vector::from_vec(QType::LONG, idx),
     })))
 }
@@ -726,7 +789,7 @@ pub fn enumerate_indices(i: &mut Interp, domain: Sym, y: &Value) -> QResult<Valu
     Ok(Value::Enum(Arc::new(Enumeration {
         ty: QType(20),
         domain_name: domain,
-        domain: dom,
+        domain: i.domain_cell(domain, dom),
         indices: Vector::from_vec(QType::LONG, idx),
     })))
 }
