@@ -427,7 +427,7 @@ fn insert_rows(i: &mut Interp, name: Sym, t: &Value, y: Value) -> QResult<Value>
         for r in 0..n {
             let row: Vec<Value> =
                 addk.iter().map(|c| index1(c, &Value::Long(r as i64))).collect::<QResult<_>>()?;
-            if find_row(&keys, &row).is_some() {
+            if find_key(i, &keys, &row)?.is_some() {
                 return Err(QError::Signal(Arc::from("insert")));
             }
         }
@@ -442,7 +442,23 @@ fn insert_rows(i: &mut Interp, name: Sym, t: &Value, y: Value) -> QResult<Value>
     Ok(longs((before as i64..(before + n) as i64).collect()))
 }
 
-/// Position of a row (one value per key column) in a key table.
+/// Position of a row (one value per key column) in a key table. One key column of a vector
+/// type, looked up with an atom of its type, is searched as `?` does (a typed scan, or the
+/// hash index of a `u#`/`g#` column); other keys row by row.
+fn find_key(i: &mut Interp, keys: &Table, row: &[Value]) -> QResult<Option<usize>> {
+    if let ([Value::Vector(k)], [a]) = (keys.columns(), row) {
+        if a.is_atom() && a.qtype() == k.ty().atom() {
+            let at = crate::prims::list::find(i, Value::Vector(k.clone()), a.clone())?;
+            return Ok(match at {
+                Value::Long(p) => usize::try_from(p).ok().filter(|&p| p < k.len()),
+                _ => find_row(keys, row),
+            });
+        }
+    }
+    Ok(find_row(keys, row))
+}
+
+/// Position of a row (one value per key column) in a key table, row by row.
 fn find_row(keys: &Table, row: &[Value]) -> Option<usize> {
     let n = keys.rows();
     (0..n).find(|&r| {
@@ -559,7 +575,7 @@ fn upsert_keyed(
             .map(|c| c.as_ref().map(|c| index1(c, &Value::Long(r as i64))).transpose())
             .collect::<QResult<_>>()?;
         let key: Vec<Value> = row[..nk].iter().flatten().cloned().collect();
-        match find_row(&keys, &key) {
+        match find_key(i, &keys, &key)? {
             Some(p) => {
                 for (k, v) in row.into_iter().enumerate().skip(nk) {
                     let Some(v) = v else { continue };
