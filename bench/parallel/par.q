@@ -19,6 +19,7 @@ queries:(
   ("arith";"trade[`price]*trade`size");
   ("aj";"aj[`sym`time;trade;quote]");
   ("aj g#";"aj[`sym`time;trade;gquote]");
+  ("wj";"wj[-1000000000 0+\\:trade.time;`sym`time;trade;(quote;(min;`ask);(max;`bid))]");
   ("peach";"{sum sqrt til x} peach 8#2000000"))
 -1 "rows ",string[n],", best of ",string[reps],", ms";
 -1 "query       -s 0      -s 2    ratio";

@@ -545,10 +545,28 @@ pub fn sweep(
     (domain, prevailing, budget): (usize, bool, u64),
     folds: &mut [Box<dyn WindowFold + '_>],
 ) -> bool {
+    let nq = qtime.len().min(qkey.len());
+    if nq >= u32::MAX as usize || !ascending(&qtime[..nq]) {
+        return false;
+    }
+    sweep_chunk((qtime, qkey), (pkey, lo, hi), (domain, prevailing, budget), folds)
+}
+
+/// [`sweep`] for one run of the probes (a chunk of a parallel pass), the build times
+/// already known to ascend: the sweep starts at the first build row at or after the run's
+/// first window start, each group's ring seeded (for `prevailing`) with the group's last
+/// row before it, found by one pass over the rows before. Chunks of consecutive probes
+/// give, end to end, exactly what one [`sweep`] of all of them gives.
+pub fn sweep_chunk(
+    (qtime, qkey): (&[i64], &[u32]),
+    (pkey, lo, hi): (&[u32], &[i64], &[i64]),
+    (domain, prevailing, budget): (usize, bool, u64),
+    folds: &mut [Box<dyn WindowFold + '_>],
+) -> bool {
     const NONE: u32 = u32::MAX;
     let nq = qtime.len().min(qkey.len());
     let np = pkey.len().min(lo.len()).min(hi.len());
-    if nq >= NONE as usize || !ascending(&qtime[..nq]) {
+    if nq >= NONE as usize {
         return false;
     }
     let mut gid = vec![NONE; domain];
@@ -556,6 +574,27 @@ pub fn sweep(
     // A ring is trimmed when a probe reads it, or when it has doubled since it was last
     // trimmed (so rings of groups no probe reads stay within twice a window's rows).
     let mut trim_at: Vec<u32> = Vec::new();
+    let first = match lo.first() {
+        Some(&l) if np > 0 => qtime[..nq].partition_point(|&t| t < l),
+        _ => 0,
+    };
+    if first > 0 && prevailing {
+        // Each key's last row before the first window: its ring's first row.
+        let mut last = vec![NONE; domain];
+        for (k, &s) in qkey[..first].iter().enumerate() {
+            match last.get_mut(s as usize) {
+                Some(x) => *x = k as u32,
+                None => return false,
+            }
+        }
+        for (s, &k) in last.iter().enumerate() {
+            if k != NONE {
+                gid[s] = rings.len() as u32;
+                rings.push(std::collections::VecDeque::from([k]));
+                trim_at.push(8);
+            }
+        }
+    }
     // Drop the rows before `l` that no window from `l` on holds.
     let trim = |ring: &mut std::collections::VecDeque<u32>, l: i64| {
         while let Some(&f) = ring.front() {
@@ -570,7 +609,7 @@ pub fn sweep(
             ring.pop_front();
         }
     };
-    let mut next = 0usize;
+    let mut next = first;
     let (mut pl, mut ph) = (i64::MIN, i64::MIN);
     let mut held = 0u64;
     for p in 0..np {
@@ -823,6 +862,76 @@ mod tests {
                         _ => g == w,
                     };
                     assert!(same, "round {round} {op:?} prevailing {prevailing}: {g:?} vs {w:?}");
+                }
+            }
+        }
+        // Chunks of the probes, end to end, give the whole sweep's answer.
+        {
+            let mut x = 77u64;
+            let mut rnd = |m: u64| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x % m
+            };
+            let mut t = 0i64;
+            let qt: Vec<i64> = (0..300)
+                .map(|_| {
+                    t += rnd(3) as i64;
+                    t
+                })
+                .collect();
+            let qk: Vec<u32> = (0..300).map(|_| rnd(4) as u32).collect();
+            let v: Vec<f64> =
+                (0..300).map(|_| if rnd(7) == 0 { f64::NAN } else { rnd(40) as f64 }).collect();
+            let mut u = 0i64;
+            let hi: Vec<i64> = (0..120)
+                .map(|_| {
+                    u += rnd(5) as i64;
+                    u
+                })
+                .collect();
+            let lo: Vec<i64> = hi.iter().map(|h| h - 9).collect();
+            let pk: Vec<u32> = (0..120).map(|_| rnd(5) as u32).collect();
+            for pre in [false, true] {
+                let whole = run(&qt, &qk, &v, &pk, (&lo, &hi), 5, pre, &ops).expect("ordered");
+                for cut in [1usize, 37, 60, 119] {
+                    let mut parts = Vec::new();
+                    for r in [0..cut, cut..120] {
+                        let mut folds: Vec<Box<dyn WindowFold>> = ops
+                            .iter()
+                            .map(|&op| {
+                                let id = if op == FoldOp::Max {
+                                    f64::NEG_INFINITY
+                                } else {
+                                    f64::INFINITY
+                                };
+                                Box::new(Fold::new(&v[..], op, (id, f64::NAN), r.len()))
+                                    as Box<dyn WindowFold>
+                            })
+                            .collect();
+                        let probes = (&pk[r.clone()], &lo[r.clone()], &hi[r.clone()]);
+                        assert!(sweep_chunk((&qt, &qk), probes, (5, pre, u64::MAX), &mut folds));
+                        parts.push(folds.into_iter().map(|f| f.finish()).collect::<Vec<_>>());
+                    }
+                    for (k, w) in whole.iter().enumerate() {
+                        let joined = match (&parts[0][k], &parts[1][k]) {
+                            (Folded::F64(a), Folded::F64(b)) => {
+                                Folded::F64([&a[..], &b[..]].concat())
+                            }
+                            (Folded::I64(a), Folded::I64(b)) => {
+                                Folded::I64([&a[..], &b[..]].concat())
+                            }
+                            _ => unreachable!("f64 and count folds only"),
+                        };
+                        let same = match (&joined, w) {
+                            (Folded::F64(a), Folded::F64(b)) => {
+                                a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+                            }
+                            _ => joined == *w,
+                        };
+                        assert!(same, "cut {cut} prevailing {pre} fold {k}");
+                    }
                 }
             }
         }

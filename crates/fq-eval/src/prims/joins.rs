@@ -792,7 +792,7 @@ fn window_sweep(
     (qtime, lo, hi): (&[i64], &[i64], &[i64]),
     prevailing: bool,
 ) -> QResult<Option<Vec<(Sym, Value)>>> {
-    use fq_kernels::window::{sweep, Fold, FoldOp, Folded, WindowFold};
+    use fq_kernels::window::{Fold, FoldOp, Folded, WindowFold};
     let [k, _] = keys else { return Ok(None) };
     let (Value::Vector(pk), Value::Vector(qk)) = (col(n1, c1, *k)?, col(n2, c2, *k)?) else {
         return Ok(None);
@@ -801,8 +801,8 @@ fn window_sweep(
         return Ok(None);
     }
     let np = lo.len();
-    let mut names = Vec::with_capacity(aggs.len());
-    let mut folds: Vec<Box<dyn WindowFold + '_>> = Vec::with_capacity(aggs.len());
+    // Each aggregate: its name, the fold and the column.
+    let mut plan: Vec<(Sym, FoldOp, &Vector)> = Vec::with_capacity(aggs.len());
     for a in aggs {
         let Some(parts) = crate::atomic::items(a) else { return Ok(None) };
         let [Value::Unary(code), c] = &parts[..] else { return Ok(None) };
@@ -816,42 +816,75 @@ fn window_sweep(
         };
         let Ok([name]) = <[Sym; 1]>::try_from(syms_of(c)?) else { return Ok(None) };
         let Value::Vector(v) = col(n2, c2, name)? else { return Ok(None) };
-        let max = op == FoldOp::Max;
-        // Identities of empty windows, and of windows of nulls (see `window_fast`).
-        let fold: Box<dyn WindowFold> = match v.ty().code() {
-            9 => {
-                let id = if max { f64::NEG_INFINITY } else { f64::INFINITY };
-                Box::new(Fold::new(v.as_slice::<f64>(), op, (id, f64::NAN), np))
-            }
-            8 => {
-                let id = if max { f32::NEG_INFINITY } else { f32::INFINITY };
-                Box::new(Fold::new(v.as_slice::<f32>(), op, (id, f32::NAN), np))
-            }
-            7 => {
-                let id = if max { -i64::MAX } else { i64::MAX };
-                Box::new(Fold::new(v.as_slice::<i64>(), op, (id, id), np))
-            }
-            6 => {
-                let id = if max { -i32::MAX } else { i32::MAX };
-                Box::new(Fold::new(v.as_slice::<i32>(), op, (id, id), np))
-            }
-            _ => return Ok(None),
-        };
-        names.push((name, v.ty()));
-        folds.push(fold);
+        if !matches!(v.ty().code(), 6..=9) {
+            return Ok(None);
+        }
+        plan.push((name, op, v));
     }
+    // The folds for `n` probes. Identities of empty windows, and of windows of nulls, as
+    // in `window_fast`.
+    let folds = |n: usize| -> Vec<Box<dyn WindowFold + '_>> {
+        plan.iter()
+            .map(|&(_, op, v)| -> Box<dyn WindowFold + '_> {
+                let max = op == FoldOp::Max;
+                match v.ty().code() {
+                    9 => {
+                        let id = if max { f64::NEG_INFINITY } else { f64::INFINITY };
+                        Box::new(Fold::new(v.as_slice::<f64>(), op, (id, f64::NAN), n))
+                    }
+                    8 => {
+                        let id = if max { f32::NEG_INFINITY } else { f32::INFINITY };
+                        Box::new(Fold::new(v.as_slice::<f32>(), op, (id, f32::NAN), n))
+                    }
+                    7 => {
+                        let id = if max { -i64::MAX } else { i64::MAX };
+                        Box::new(Fold::new(v.as_slice::<i64>(), op, (id, id), n))
+                    }
+                    _ => {
+                        let id = if max { -i32::MAX } else { i32::MAX };
+                        Box::new(Fold::new(v.as_slice::<i32>(), op, (id, id), n))
+                    }
+                }
+            })
+            .collect()
+    };
     let domain = fq_value::sym::symbol_count() as usize + 1;
     // Past this many window rows in all, the layout's deques do less work.
     let budget = 8 * (qtime.len() + np) as u64 + (1 << 20);
     let (qk, pk) = (qk.as_slice::<u32>(), pk.as_slice::<u32>());
-    if !sweep((qtime, qk), pk, (lo, hi), (domain, prevailing, budget), &mut folds) {
+    // With secondary threads, a sweep per chunk of trades (each seeded with the quotes
+    // prevailing at its first window), joined end to end.
+    let results: Vec<Folded> = if !fq_kernels::window::ascending(qtime) {
         return Ok(None);
-    }
-    let out = names
-        .into_iter()
-        .zip(folds)
-        .map(|((name, ty), f)| {
-            let v = match f.finish() {
+    } else if let Some(parts) = crate::parallel::split(np, |r: std::ops::Range<usize>| {
+        let mut f = folds(r.len());
+        let probes = (&pk[r.clone()], &lo[r.clone()], &hi[r]);
+        let share = budget / 2;
+        fq_kernels::window::sweep_chunk((qtime, qk), probes, (domain, prevailing, share), &mut f)
+            .then(|| f.into_iter().map(|f| f.finish()).collect::<Vec<Folded>>())
+    }) {
+        let Some(parts) = parts.into_iter().collect::<Option<Vec<Vec<Folded>>>>() else {
+            return Ok(None);
+        };
+        (0..plan.len()).map(|k| join_folded(parts.iter().map(|p| &p[k]))).collect()
+    } else {
+        let mut f = folds(np);
+        if !fq_kernels::window::sweep_chunk(
+            (qtime, qk),
+            (pk, lo, hi),
+            (domain, prevailing, budget),
+            &mut f,
+        ) {
+            return Ok(None);
+        }
+        f.into_iter().map(|f| f.finish()).collect()
+    };
+    let out = plan
+        .iter()
+        .zip(results)
+        .map(|(&(name, _, v), r)| {
+            let ty = v.ty();
+            let v = match r {
                 Folded::F64(r) => Vector::from_vec(ty, r),
                 Folded::F32(r) => Vector::from_vec(ty, r),
                 Folded::I64(r) if ty.code() == 7 => Vector::from_vec(ty, r),
@@ -862,6 +895,48 @@ fn window_sweep(
         })
         .collect();
     Ok(Some(out))
+}
+
+/// Chunks' results of one fold, end to end.
+fn join_folded<'a>(
+    parts: impl Iterator<Item = &'a fq_kernels::window::Folded>,
+) -> fq_kernels::window::Folded {
+    use fq_kernels::window::Folded;
+    let parts: Vec<&Folded> = parts.collect();
+    fn cat<T: Copy>(xs: Vec<&[T]>) -> Vec<T> {
+        xs.concat()
+    }
+    match parts.first() {
+        Some(Folded::F64(_)) => Folded::F64(cat(parts
+            .iter()
+            .filter_map(|p| match p {
+                Folded::F64(v) => Some(&v[..]),
+                _ => None,
+            })
+            .collect())),
+        Some(Folded::F32(_)) => Folded::F32(cat(parts
+            .iter()
+            .filter_map(|p| match p {
+                Folded::F32(v) => Some(&v[..]),
+                _ => None,
+            })
+            .collect())),
+        Some(Folded::I64(_)) => Folded::I64(cat(parts
+            .iter()
+            .filter_map(|p| match p {
+                Folded::I64(v) => Some(&v[..]),
+                _ => None,
+            })
+            .collect())),
+        Some(Folded::I32(_)) => Folded::I32(cat(parts
+            .iter()
+            .filter_map(|p| match p {
+                Folded::I32(v) => Some(&v[..]),
+                _ => None,
+            })
+            .collect())),
+        None => Folded::I64(Vec::new()),
+    }
 }
 
 /// The quote rows of `wj` laid out group by group (each group's run of positions in
