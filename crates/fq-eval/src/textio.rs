@@ -727,3 +727,129 @@ mod tests {
         }
     }
 }
+
+/// `x 1: y`, File Binary. Read: `x` is `(types;widths)` (little-endian fields) or
+/// `(widths;types)` (big-endian), `y` a file, `(file;offset;length)`, a string or bytes;
+/// the result is one column per type of the records (as many whole records as `y` holds;
+/// a space type skips its field). Write: `` `:file 1: bytes ``.
+pub fn file_binary(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
+    if let Some(p) = file_path(&x) {
+        let bytes = match &y {
+            Value::Vector(v) if matches!(v.ty().code(), 4 | 10) => v.as_bytes().to_vec(),
+            Value::Byte(b) | Value::Char(b) => vec![*b],
+            _ => return Err(QError::Type),
+        };
+        i.host.write_file(&p, &bytes).map_err(|e| os_error(&p, &e))?;
+        return Ok(x);
+    }
+    let Value::List(spec) = &x else { return Err(QError::Type) };
+    let [a, b] = spec.items() else { return Err(QError::Length) };
+    let text = |v: &Value| match v {
+        Value::Vector(v) if v.ty() == QType::CHAR => Some(v.as_bytes().to_vec()),
+        Value::Char(c) => Some(vec![*c]),
+        _ => None,
+    };
+    let widths = |v: &Value| -> QResult<Vec<usize>> {
+        let w = match v {
+            Value::Vector(v) => crate::convert::vector_i64(v).ok_or(QError::Type)?,
+            a => vec![crate::convert::atom_i64(a).ok_or(QError::Type)?],
+        };
+        w.into_iter().map(|w| usize::try_from(w).map_err(|_| QError::Domain)).collect()
+    };
+    let (types, widths, big) = match (text(a), text(b)) {
+        (Some(t), None) => (t, widths(b)?, false),
+        (None, Some(t)) => (t, widths(a)?, true),
+        _ => return Err(QError::Type),
+    };
+    if types.len() != widths.len() {
+        return Err(QError::Length);
+    }
+    let data = match file_bytes(i, &y)? {
+        Some(d) => d,
+        None => match &y {
+            Value::Vector(v) if matches!(v.ty().code(), 4 | 10) => v.as_bytes().to_vec(),
+            _ => return Err(QError::Type),
+        },
+    };
+    let record: usize = widths.iter().sum();
+    let n = if record == 0 { 0 } else { data.len() / record };
+    let mut cols = Vec::new();
+    let mut at = 0usize;
+    for (&t, &w) in types.iter().zip(&widths) {
+        if t != b' ' {
+            let field = |r: usize| -> Vec<u8> {
+                let s = r * record + at;
+                let mut f = data[s..s + w].to_vec();
+                if big {
+                    f.reverse();
+                }
+                f
+            };
+            cols.push(binary_column(t, w, n, field)?);
+        }
+        at += w;
+    }
+    Ok(Value::list(cols))
+}
+
+/// One column of [`file_binary`]: `n` fields of width `w` read as type `t` (`field(r)`:
+/// record `r`'s bytes, little-endian).
+fn binary_column(t: u8, w: usize, n: usize, field: impl Fn(usize) -> Vec<u8>) -> QResult<Value> {
+    fn fixed<const N: usize>(
+        w: usize,
+        n: usize,
+        field: &dyn Fn(usize) -> Vec<u8>,
+    ) -> QResult<Vec<[u8; N]>> {
+        if w != N {
+            return Err(QError::Length);
+        }
+        Ok((0..n).map(|r| field(r).try_into().unwrap_or([0; N])).collect())
+    }
+    let f: &dyn Fn(usize) -> Vec<u8> = &field;
+    let ty = match t {
+        b'b' => QType::BOOLEAN,
+        b'x' => QType::BYTE,
+        b'c' => QType::CHAR,
+        b'h' => QType::SHORT,
+        b'i' => QType::INT,
+        b'j' => QType::LONG,
+        b'e' => QType::REAL,
+        b'f' => QType::FLOAT,
+        b'g' => QType::GUID,
+        b'p' => QType::TIMESTAMP,
+        b'm' => QType::MONTH,
+        b'd' => QType::DATE,
+        b'z' => QType::DATETIME,
+        b'n' => QType::TIMESPAN,
+        b'u' => QType::MINUTE,
+        b'v' => QType::SECOND,
+        b't' => QType::TIME,
+        b's' => {
+            let syms: Vec<fq_value::Sym> = (0..n)
+                .map(|r| {
+                    let b = field(r);
+                    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+                    fq_value::Sym::from_bytes(&b[..end])
+                })
+                .collect();
+            return Ok(Value::Vector(Vector::syms(&syms)));
+        }
+        _ => return Err(QError::Type),
+    };
+    let bytes: Vec<u8> = match ty.elem_size() {
+        Some(1) => fixed::<1>(w, n, f)?.concat(),
+        Some(2) => fixed::<2>(w, n, f)?.concat(),
+        Some(4) => fixed::<4>(w, n, f)?.concat(),
+        Some(8) => fixed::<8>(w, n, f)?.concat(),
+        Some(16) => fixed::<16>(w, n, f)?.concat(),
+        _ => return Err(QError::Type),
+    };
+    let mut v = Vector::from_buffer(ty, fq_value::Buffer::from_slice(&bytes))?;
+    if ty == QType::BOOLEAN {
+        // Any non-zero byte is true.
+        for b in v.make_mut::<u8>() {
+            *b = u8::from(*b != 0);
+        }
+    }
+    Ok(Value::Vector(v))
+}

@@ -334,7 +334,8 @@ impl Lexer<'_> {
             let next = s.get(j + 1).copied().unwrap_or(0);
             let ok = c.is_ascii_alphanumeric()
                 || c == b'.'
-                || (c == b':' && next.is_ascii_digit())
+                // `09:30` is one item; `1:0x01` is `1:` then bytes.
+                || (c == b':' && next.is_ascii_digit() && s.get(j + 2) != Some(&b'x'))
                 || ((c == b'+' || c == b'-')
                     && matches!(s.get(j.wrapping_sub(1)), Some(b'e' | b'E'))
                     && next.is_ascii_digit()

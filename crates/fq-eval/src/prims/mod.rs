@@ -199,7 +199,7 @@ static BINARY_IMPLS: &[BinaryImpl] = &[
     ("@", index::at, Some(amend::at_variadic)),
     (".", index::dot, Some(amend::dot_variadic)),
     ("0:", crate::textio::file_text, None),
-    ("1:", nyi2, None),
+    ("1:", crate::textio::file_binary, None),
     ("2:", nyi2, None),
     ("in", list::in_, None),
     ("within", list::within, None),
