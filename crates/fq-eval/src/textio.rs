@@ -772,7 +772,7 @@ pub fn file_binary(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         },
     };
     let record: usize = widths.iter().sum();
-    let n = if record == 0 { 0 } else { data.len() / record };
+    let n = data.len().checked_div(record).unwrap_or(0);
     let mut cols = Vec::new();
     let mut at = 0usize;
     for (&t, &w) in types.iter().zip(&widths) {
