@@ -696,38 +696,6 @@ fn load(i: &mut Interp, spec: &[Value], y: &Value) -> QResult<Value> {
     Ok(Value::list(out))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn records_split() {
-        let mut f = Vec::new();
-        split_record(b"a,\"b,\"\"c\"\",d\",e", b',', &mut f);
-        let got: Vec<&[u8]> = f.iter().map(|c| &c[..]).collect();
-        assert_eq!(got, vec![&b"a"[..], b"b,\"c\",d", b"e"]);
-        split_record(b"", b',', &mut f);
-        assert_eq!(f.len(), 1);
-        assert_eq!(split_lines(b"a\r\nb\n"), vec![&b"a"[..], b"b"]);
-        assert_eq!(split_quoted_records(b"0,\"a\nb\"\n1,c\n"), vec![&b"0,\"a\nb\""[..], b"1,c"]);
-    }
-
-    #[test]
-    fn fast_paths_agree_with_tok() {
-        for s in ["0", "-12", "123456789012345678", "1x", "", "-"] {
-            let fast = fast_int(s.as_bytes());
-            if let Some(v) = fast {
-                assert_eq!(tok_str(QType::LONG, s.as_bytes()), Value::Long(v), "{s}");
-            }
-        }
-        for s in ["1.5", "-2e3", "1e", "."] {
-            if let Some(v) = fast_float(s.as_bytes()) {
-                assert_eq!(tok_str(QType::FLOAT, s.as_bytes()), Value::Float(v), "{s}");
-            }
-        }
-    }
-}
-
 /// `x 1: y`, File Binary. Read: `x` is `(types;widths)` (little-endian fields) or
 /// `(widths;types)` (big-endian), `y` a file, `(file;offset;length)`, a string or bytes;
 /// the result is one column per type of the records (as many whole records as `y` holds;
@@ -852,4 +820,36 @@ fn binary_column(t: u8, w: usize, n: usize, field: impl Fn(usize) -> Vec<u8>) ->
         }
     }
     Ok(Value::Vector(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_split() {
+        let mut f = Vec::new();
+        split_record(b"a,\"b,\"\"c\"\",d\",e", b',', &mut f);
+        let got: Vec<&[u8]> = f.iter().map(|c| &c[..]).collect();
+        assert_eq!(got, vec![&b"a"[..], b"b,\"c\",d", b"e"]);
+        split_record(b"", b',', &mut f);
+        assert_eq!(f.len(), 1);
+        assert_eq!(split_lines(b"a\r\nb\n"), vec![&b"a"[..], b"b"]);
+        assert_eq!(split_quoted_records(b"0,\"a\nb\"\n1,c\n"), vec![&b"0,\"a\nb\""[..], b"1,c"]);
+    }
+
+    #[test]
+    fn fast_paths_agree_with_tok() {
+        for s in ["0", "-12", "123456789012345678", "1x", "", "-"] {
+            let fast = fast_int(s.as_bytes());
+            if let Some(v) = fast {
+                assert_eq!(tok_str(QType::LONG, s.as_bytes()), Value::Long(v), "{s}");
+            }
+        }
+        for s in ["1.5", "-2e3", "1e", "."] {
+            if let Some(v) = fast_float(s.as_bytes()) {
+                assert_eq!(tok_str(QType::FLOAT, s.as_bytes()), Value::Float(v), "{s}");
+            }
+        }
+    }
 }
