@@ -736,10 +736,11 @@ pub fn file_binary(i: &mut Interp, x: Value, y: Value) -> QResult<Value> {
         Some(d) => d,
         None => match &y {
             Value::Vector(v) if matches!(v.ty().code(), 4 | 10) => v.as_bytes().to_vec(),
+            Value::Byte(b) | Value::Char(b) => vec![*b],
             _ => return Err(QError::Type),
         },
     };
-    let record: usize = widths.iter().sum();
+    let record = widths.iter().try_fold(0usize, |a, &w| a.checked_add(w)).ok_or(QError::Limit)?;
     let n = data.len().checked_div(record).unwrap_or(0);
     let mut cols = Vec::new();
     let mut at = 0usize;
