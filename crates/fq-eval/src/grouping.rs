@@ -1015,10 +1015,26 @@ pub fn fast_where_in_run(
 
 fn pick_rows(n: usize, rows: Option<&[i64]>, f: &(dyn Fn(usize) -> bool + Sync)) -> Vec<i64> {
     let seq = |range: std::ops::Range<usize>| -> Vec<i64> {
-        match rows {
-            Some(r) => r[range].iter().copied().filter(|&x| f(x as usize)).collect(),
-            None => range.filter(|&x| f(x)).map(|x| x as i64).collect(),
+        // As `scan`: each candidate written, the count advanced by the test (no branch
+        // on the data), block by block.
+        let mut out = Vec::new();
+        let mut buf = [0i64; 1024];
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + 1024).min(range.end);
+            let mut n = 0usize;
+            for k in start..end {
+                let x = match rows {
+                    Some(r) => r[k],
+                    None => k as i64,
+                };
+                buf[n] = x;
+                n += usize::from(f(x as usize));
+            }
+            out.extend_from_slice(&buf[..n]);
+            start = end;
         }
+        out
     };
     let len = rows.map_or(n, <[i64]>::len);
     match crate::parallel::split(len, seq) {
