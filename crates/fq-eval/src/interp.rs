@@ -738,13 +738,18 @@ impl Interp {
                     // of v: items of v's type onto a plain vector; a general list's items
                     // onto a general list that stays general; rows onto a simple table.
                     let done = match (self.globals.get_mut(s), &v) {
-                        (Some(Value::Vector(cv)), _) => match same_typed_items(cv, &v) {
-                            Some(add) => {
-                                cv.extend_from(&add);
-                                Some(Value::Vector(cv.clone()))
+                        (Some(Value::Vector(cv)), _) => {
+                            match same_typed_items(cv, &v).and_then(|add| {
+                                prims::attrs::append_attr(cv, &add).map(|a| (add, a))
+                            }) {
+                                Some((add, attr)) => {
+                                    cv.extend_from(&add);
+                                    cv.set_attr(attr);
+                                    Some(Value::Vector(cv.clone()))
+                                }
+                                None => None,
                             }
-                            None => None,
-                        },
+                        }
                         (Some(Value::List(l)), Value::List(y))
                             if l.attr() == fq_value::Attr::None
                                 && (y.items().iter().any(|x| !x.is_atom())
@@ -1227,11 +1232,11 @@ fn discard(v: Value) {
 /// table's indirect call; the same results as `prims::arith` and `prims::compare` give
 /// (checked by a test). `None`: not one of these.
 #[inline(always)]
-/// The items `v,:x` appends to the plain (attribute-free, non-empty) vector `v`, as a
+/// The items `v,:x` appends to the non-empty vector `v`, as a
 /// vector of `v`'s type, when `x` is such a vector or an atom of its type; `None` for
 /// anything else (the general path then decides).
 fn same_typed_items(v: &Vector, x: &Value) -> Option<Vector> {
-    if v.is_empty() || v.attr() != fq_value::Attr::None {
+    if v.is_empty() {
         return None;
     }
     match x {

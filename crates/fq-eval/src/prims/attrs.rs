@@ -332,6 +332,29 @@ pub fn step_find(keys: &Value, key: &Value) -> Option<usize> {
     lo.checked_sub(1)
 }
 
+/// The attribute `old` keeps when `add` is appended to it in place (`old,add` without a
+/// copy), as [`join_attr`] decides for `,` but checking only the new items: `s#` while the
+/// items stay in order (old's last to add's end), `g#` always, `p#` never. `None` for
+/// `u#`, whose check needs every item (the caller then joins by the general path).
+pub fn append_attr(old: &Vector, add: &Vector) -> Option<Attr> {
+    match old.attr() {
+        Attr::None | Attr::Parted => Some(Attr::None),
+        Attr::Grouped => Some(Attr::Grouped),
+        Attr::Sorted => {
+            let edge = match old.len().checked_sub(1).and_then(|k| old.slice(k, 1)) {
+                Some(last) => {
+                    let mut e = last.with_attr(Attr::None);
+                    e.extend_from(add);
+                    e
+                }
+                None => add.clone(),
+            };
+            Some(if adjacent(&edge, Ordering::is_le) { Attr::Sorted } else { Attr::None })
+        }
+        Attr::Unique => None,
+    }
+}
+
 /// The attribute `x,y` keeps from `x`: `s` while still sorted, `u` while still unique,
 /// `g` always; `p` is lost.
 pub fn join_attr(x: &Value, joined: &Value) -> Attr {

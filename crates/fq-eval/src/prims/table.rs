@@ -343,11 +343,8 @@ fn append(i: &mut Interp, col: &Value, extra: Value) -> QResult<Value> {
         }
         _ => {}
     }
-    let a = match col {
-        Value::Vector(a) => Value::Vector(a.clone().with_attr(Attr::None)),
-        c => c.clone(),
-    };
-    crate::prims::list::join(i, a, extra)
+    // `,` keeps what attribute it can (`s#` still in order, `u#` still unique, `g#`).
+    crate::prims::list::join(i, col.clone(), extra)
 }
 
 /// Append the rows `y` to the simple table held by the global `name` in place, when every
@@ -369,7 +366,10 @@ pub(crate) fn append_in_place(i: &mut Interp, name: Sym, y: &Value) -> QResult<O
             let a = if a.is_atom() { take_n(&a, n as i64)? } else { a };
             match (c, a) {
                 (Value::Vector(cv), Value::Vector(av)) if cv.ty() == av.ty() && av.len() == n => {
-                    items.push(av)
+                    match crate::prims::attrs::append_attr(cv, &av) {
+                        Some(attr) => items.push((av, attr)),
+                        None => return Ok(None),
+                    }
                 }
                 _ => return Ok(None),
             }
@@ -378,13 +378,14 @@ pub(crate) fn append_in_place(i: &mut Interp, name: Sym, y: &Value) -> QResult<O
     };
     let Some(Value::Table(mut t)) = i.remove_global(name) else { return Ok(None) };
     let cols = Arc::make_mut(&mut t).columns_mut();
-    for (c, a) in cols.iter_mut().zip(&items) {
+    for (c, (a, attr)) in cols.iter_mut().zip(&items) {
         if let Value::Vector(cv) = c {
             cv.extend_from(a);
+            cv.set_attr(*attr);
         }
     }
     i.set_global(name, Value::Table(t));
-    Ok(Some(items.first().map_or(0, Vector::len)))
+    Ok(Some(items.first().map_or(0, |(a, _)| a.len())))
 }
 
 /// `` `t insert x ``: append rows to a global table; the new rows' indices.
