@@ -1228,10 +1228,6 @@ fn discard(v: Value) {
     }
 }
 
-/// `x+y`, `x-y`, `x*y`, `x=y`, `x<y`, `x>y` on two non-null longs, without the primitive
-/// table's indirect call; the same results as `prims::arith` and `prims::compare` give
-/// (checked by a test). `None`: not one of these.
-#[inline(always)]
 /// The items `v,:x` appends to the non-empty vector `v`, as a
 /// vector of `v`'s type, when `x` is such a vector or an atom of its type; `None` for
 /// anything else (the general path then decides).
@@ -1249,6 +1245,10 @@ fn same_typed_items(v: &Vector, x: &Value) -> Option<Vector> {
     }
 }
 
+/// `x+y`, `x-y`, `x*y`, `x=y`, `x<y`, `x>y` on two non-null longs, without the primitive
+/// table's indirect call; the same results as `prims::arith` and `prims::compare` give
+/// (checked by a test). `None`: not one of these.
+#[inline(always)]
 fn long_dyad(code: u8, x: i64, y: i64) -> Option<Value> {
     if x == i64::MIN || y == i64::MIN {
         return None;
