@@ -782,6 +782,9 @@ impl Interp {
                         if let (Value::Long(p), Value::Long(q)) = (&*slot, &v) {
                             if let Some(r) = long_dyad(code, *p, *q) {
                                 *slot = r.clone();
+                                if self.watching {
+                                    self.global_changed(*s);
+                                }
                                 // `x+:y` gives x's new value.
                                 return Ok(r);
                             }
