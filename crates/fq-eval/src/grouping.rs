@@ -1015,26 +1015,10 @@ pub fn fast_where_in_run(
 
 fn pick_rows(n: usize, rows: Option<&[i64]>, f: &(dyn Fn(usize) -> bool + Sync)) -> Vec<i64> {
     let seq = |range: std::ops::Range<usize>| -> Vec<i64> {
-        // As `scan`: each candidate written, the count advanced by the test (no branch
-        // on the data), block by block.
-        let mut out = Vec::new();
-        let mut buf = [0i64; 1024];
-        let mut start = range.start;
-        while start < range.end {
-            let end = (start + 1024).min(range.end);
-            let mut n = 0usize;
-            for k in start..end {
-                let x = match rows {
-                    Some(r) => r[k],
-                    None => k as i64,
-                };
-                buf[n] = x;
-                n += usize::from(f(x as usize));
-            }
-            out.extend_from_slice(&buf[..n]);
-            start = end;
-        }
-        out
+        kept(range, |k| {
+            let x = rows.map_or(k as i64, |r| r[k]);
+            (x, f(x as usize))
+        })
     };
     let len = rows.map_or(n, <[i64]>::len);
     match crate::parallel::split(len, seq) {
@@ -1043,28 +1027,34 @@ fn pick_rows(n: usize, rows: Option<&[i64]>, f: &(dyn Fn(usize) -> bool + Sync))
     }
 }
 
+/// The values `at(k)` gives for the positions `k` of `range` whose test it passes: blocks
+/// of 1,024, every value written and the count advanced by the test, so the loop has no
+/// branch on the data (a kept row costs the same as a skipped one, however they
+/// alternate); each block's kept values then go out.
+#[inline]
+fn kept(range: std::ops::Range<usize>, at: impl Fn(usize) -> (i64, bool)) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut buf = [0i64; 1024];
+    let mut start = range.start;
+    while start < range.end {
+        let end = (start + 1024).min(range.end);
+        let mut n = 0usize;
+        for k in start..end {
+            let (x, keep) = at(k);
+            buf[n] = x;
+            n += usize::from(keep);
+        }
+        out.extend_from_slice(&buf[..n]);
+        start = end;
+    }
+    out
+}
+
 /// Positions of the items satisfying `f`, in a tight loop over the slice (over the
 /// secondary threads, chunk by chunk, when long).
 #[inline]
 fn scan<T: Copy + Sync>(xs: &[T], f: impl Fn(T) -> bool + Sync) -> Vec<i64> {
-    let seq = |r: std::ops::Range<usize>| {
-        let mut out = Vec::new();
-        // Blocks of 1024: every position is written and the count advances by the test,
-        // so the loop has no branch on the data (a kept row costs the same as a skipped
-        // one, however the rows alternate); each block's kept positions then go out.
-        let mut buf = [0u32; 1024];
-        let mut base = r.start;
-        for block in xs[r].chunks(1024) {
-            let mut n = 0usize;
-            for (k, &x) in block.iter().enumerate() {
-                buf[n] = k as u32;
-                n += usize::from(f(x));
-            }
-            out.extend(buf[..n].iter().map(|&k| (base + k as usize) as i64));
-            base += block.len();
-        }
-        out
-    };
+    let seq = |r: std::ops::Range<usize>| kept(r, |k| (k as i64, f(xs[k])));
     match crate::parallel::split(xs.len(), seq) {
         Some(parts) => parts.concat(),
         None => seq(0..xs.len()),

@@ -282,13 +282,15 @@ impl Interp {
         Ok(())
     }
 
-    /// A view's cached value, removed (the view becomes pending).
-    pub(crate) fn remove_cached(&mut self, name: Sym) -> Option<Value> {
+    /// Take a global out without telling views or domains (a view's cache made pending,
+    /// or a value taken out to be changed in place and put back with [`Interp::put_raw`]).
+    pub(crate) fn take_raw(&mut self, name: Sym) -> Option<Value> {
         self.globals.remove(&name)
     }
 
-    /// Cache a view's value under its name (no view is told: this is no assignment).
-    pub(crate) fn cache_view(&mut self, name: Sym, v: Value) {
+    /// Store a global without telling views or domains (a view's cached value, or what
+    /// [`Interp::take_raw`] took out; the caller tells them if it is a change).
+    pub(crate) fn put_raw(&mut self, name: Sym, v: Value) {
         self.globals.insert(name, v);
     }
 
@@ -772,7 +774,7 @@ impl Interp {
                     };
                     if let Some(new) = done {
                         if self.watching {
-                            self.global_changed(*s);
+                            self.global_appended(*s);
                         }
                         return Ok(new);
                     }
@@ -801,7 +803,9 @@ impl Interp {
                 match r {
                     Ok(new) => {
                         self.globals.insert(*s, new.clone());
-                        if self.watching {
+                        if self.watching && append {
+                            self.global_appended(*s);
+                        } else if self.watching {
                             self.global_changed(*s);
                         }
                         new

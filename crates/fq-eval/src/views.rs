@@ -141,7 +141,7 @@ impl Interp {
             .insert(name, View { node: Arc::new(node), deps, text, prev: None, busy: false });
         self.watching = true;
         // The name now stands for the (pending) view, and whatever read it is stale.
-        self.remove_cached(name);
+        self.take_raw(name);
         self.invalidate_users(name);
         Ok(())
     }
@@ -169,18 +169,25 @@ impl Interp {
     /// pending, and a view of that name becomes a plain global.
     #[cold]
     pub(crate) fn global_changed(&mut self, name: Sym) {
+        self.global_appended(name);
+        self.domain_changed(name);
+    }
+
+    /// A global was appended to (`x,:y`, `insert`): as [`Interp::global_changed`], but an
+    /// enumeration domain's cell stays (every item it can index is unchanged).
+    #[cold]
+    pub(crate) fn global_appended(&mut self, name: Sym) {
         if self.views.defs.contains_key(&name) {
             self.drop_view(name);
         }
         self.invalidate_users(name);
-        self.domain_changed(name);
     }
 
     /// Make the views that read `name` pending (and, through them, their readers).
     fn invalidate_users(&mut self, name: Sym) {
         let Some(users) = self.views.users.get(&name).cloned() else { return };
         for u in users {
-            if let Some(old) = self.remove_cached(u) {
+            if let Some(old) = self.take_raw(u) {
                 if let Some(v) = self.views.defs.get_mut(&u) {
                     v.prev = Some(old);
                 }
@@ -210,7 +217,7 @@ impl Interp {
         v.busy = false;
         if let Ok(x) = &r {
             v.prev = Some(x.clone());
-            self.cache_view(name, x.clone());
+            self.put_raw(name, x.clone());
         }
         Some(r)
     }

@@ -469,24 +469,29 @@ pub trait FoldedElem: Elem {
     /// The results as [`Folded`].
     fn folded(v: Vec<Self>) -> Folded;
 }
-impl FoldedElem for f64 {
-    fn folded(v: Vec<f64>) -> Folded {
-        Folded::F64(v)
-    }
+macro_rules! folded_elem {
+    ($($t:ty => $variant:ident),*) => {$(
+        impl FoldedElem for $t {
+            fn folded(v: Vec<$t>) -> Folded {
+                Folded::$variant(v)
+            }
+        }
+    )*};
 }
-impl FoldedElem for f32 {
-    fn folded(v: Vec<f32>) -> Folded {
-        Folded::F32(v)
-    }
-}
-impl FoldedElem for i64 {
-    fn folded(v: Vec<i64>) -> Folded {
-        Folded::I64(v)
-    }
-}
-impl FoldedElem for i32 {
-    fn folded(v: Vec<i32>) -> Folded {
-        Folded::I32(v)
+folded_elem!(f64 => F64, f32 => F32, i64 => I64, i32 => I32);
+
+impl Folded {
+    /// Append the results of the next chunk of probes (a parallel pass's chunks, end to
+    /// end). False, leaving `self` as it was, when `next` holds another element type.
+    pub fn extend(&mut self, next: Folded) -> bool {
+        match (self, next) {
+            (Folded::F64(a), Folded::F64(b)) => a.extend(b),
+            (Folded::F32(a), Folded::F32(b)) => a.extend(b),
+            (Folded::I64(a), Folded::I64(b)) => a.extend(b),
+            (Folded::I32(a), Folded::I32(b)) => a.extend(b),
+            _ => return false,
+        }
+        true
     }
 }
 

@@ -863,10 +863,18 @@ fn window_sweep(
         fq_kernels::window::sweep_chunk((qtime, qk), probes, (domain, prevailing, share), &mut f)
             .then(|| f.into_iter().map(|f| f.finish()).collect::<Vec<Folded>>())
     }) {
-        let Some(parts) = parts.into_iter().collect::<Option<Vec<Vec<Folded>>>>() else {
-            return Ok(None);
-        };
-        (0..plan.len()).map(|k| join_folded(parts.iter().map(|p| &p[k]))).collect()
+        // Each fold's chunks end to end.
+        let mut parts = parts.into_iter();
+        let Some(Some(mut joined)) = parts.next() else { return Ok(None) };
+        for part in parts {
+            let Some(part) = part else { return Ok(None) };
+            for (j, p) in joined.iter_mut().zip(part) {
+                if !j.extend(p) {
+                    return Ok(None);
+                }
+            }
+        }
+        joined
     } else {
         let mut f = folds(np);
         if !fq_kernels::window::sweep_chunk(
@@ -895,48 +903,6 @@ fn window_sweep(
         })
         .collect();
     Ok(Some(out))
-}
-
-/// Chunks' results of one fold, end to end.
-fn join_folded<'a>(
-    parts: impl Iterator<Item = &'a fq_kernels::window::Folded>,
-) -> fq_kernels::window::Folded {
-    use fq_kernels::window::Folded;
-    let parts: Vec<&Folded> = parts.collect();
-    fn cat<T: Copy>(xs: Vec<&[T]>) -> Vec<T> {
-        xs.concat()
-    }
-    match parts.first() {
-        Some(Folded::F64(_)) => Folded::F64(cat(parts
-            .iter()
-            .filter_map(|p| match p {
-                Folded::F64(v) => Some(&v[..]),
-                _ => None,
-            })
-            .collect())),
-        Some(Folded::F32(_)) => Folded::F32(cat(parts
-            .iter()
-            .filter_map(|p| match p {
-                Folded::F32(v) => Some(&v[..]),
-                _ => None,
-            })
-            .collect())),
-        Some(Folded::I64(_)) => Folded::I64(cat(parts
-            .iter()
-            .filter_map(|p| match p {
-                Folded::I64(v) => Some(&v[..]),
-                _ => None,
-            })
-            .collect())),
-        Some(Folded::I32(_)) => Folded::I32(cat(parts
-            .iter()
-            .filter_map(|p| match p {
-                Folded::I32(v) => Some(&v[..]),
-                _ => None,
-            })
-            .collect())),
-        None => Folded::I64(Vec::new()),
-    }
 }
 
 /// The quote rows of `wj` laid out group by group (each group's run of positions in

@@ -376,7 +376,15 @@ pub(crate) fn append_in_place(i: &mut Interp, name: Sym, y: &Value) -> QResult<O
         }
         items
     };
-    let Some(Value::Table(mut t)) = i.remove_global(name) else { return Ok(None) };
+    // Out of the globals, the table's columns are its own: they grow where they are.
+    let mut t = match i.take_raw(name) {
+        Some(Value::Table(t)) => t,
+        Some(other) => {
+            i.put_raw(name, other);
+            return Ok(None);
+        }
+        None => return Ok(None),
+    };
     let cols = Arc::make_mut(&mut t).columns_mut();
     for (c, (a, attr)) in cols.iter_mut().zip(&items) {
         if let Value::Vector(cv) = c {
@@ -384,7 +392,10 @@ pub(crate) fn append_in_place(i: &mut Interp, name: Sym, y: &Value) -> QResult<O
             cv.set_attr(*attr);
         }
     }
-    i.set_global(name, Value::Table(t));
+    i.put_raw(name, Value::Table(t));
+    if i.watching {
+        i.global_appended(name);
+    }
     Ok(Some(items.first().map_or(0, |(a, _)| a.len())))
 }
 
